@@ -1,0 +1,512 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dnsops.tkey contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE to this collection: no compatibility promise for code outside dnsops.tkey.
+
+"""The TKEY exchange with BIND 9.18 on dnspython: negotiate (RFC 2930 mode 2), delete (mode 5), probe.
+
+Pure Python over dnspython and cryptography; nothing here imports Ansible. Every failure is a TkeyError
+whose message is one sentence naming the cause and the remedy.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import os
+import socket
+
+import dns.exception
+import dns.message
+import dns.name
+import dns.query
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.tsig
+from dns.rdtypes.ANY.TKEY import TKEY
+
+from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import (
+    KEY_RRTYPE,
+    DHGroup,
+    DHKey,
+    DHKeyError,
+    key_rdata,
+    parse_key_rdata,
+)
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import ALGORITHMS, KeyStatement, canonical_algorithm
+
+MODE_DH = 2
+MODE_DELETE = 5
+# BIND 9.18 creates negotiated keys only with this algorithm (others get BADALG).
+NEGOTIATED_ALGORITHM = "hmac-md5"
+_HMAC_MD5 = dns.name.from_text(ALGORITHMS[NEGOTIATED_ALGORITHM][0])
+NONCE_OCTETS = 16
+MAX_LIFETIME = 2 ** 31 - 1 - 3600  # BIND compares times in serial arithmetic: beyond 2^31 s a key is born expired
+# Order in which groups are tried when neither the server's nor a client key is known.
+DISCOVERY_SIZES = (1536, 1024, 768)
+
+_TSIG_ERRORS = {16: "BADSIG", 17: "BADKEY", 18: "BADTIME", 19: "BADMODE", 20: "BADNAME", 21: "BADALG", 22: "BADTRUNC"}
+
+
+class TkeyError(Exception):
+    """A TKEY operation that failed; str() is the one-line message for the operator."""
+
+
+class TransportError(TkeyError):
+    """The server could not be reached or did not answer."""
+
+
+class PeerRejectedKey(TkeyError):
+    """The server answered NOTAUTH: it does not know the signing key (BADKEY)."""
+
+
+class PeerRejectedSignature(TkeyError):
+    """The server answered NOTAUTH: the signature does not verify with its secret (BADSIG)."""
+
+
+class ResponseError(TkeyError):
+    """The response is unsigned, fails TSIG verification, or does not make sense."""
+
+
+class TkeyRefused(TkeyError):
+    """The server answered with an rcode or TKEY error; .code is the TKEY error or None."""
+
+    def __init__(self, message, code=None):
+        super(TkeyRefused, self).__init__(message)
+        self.code = code
+
+
+class PinMismatch(ResponseError):
+    """The server's DH key differs from the pinned one."""
+
+
+def _now():
+    return int(datetime.datetime.now(datetime.timezone.utc).timestamp())
+
+
+def isoformat(epoch):
+    """'2026-11-25T06:28:51Z' for an epoch second, '' for 0 (a key that never expires)."""
+    if not epoch:
+        return ""
+    return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def tsig_key(name, secret, algorithm):
+    """A dnspython TSIG key from a name, a base64 secret and an algorithm such as 'hmac-sha256'."""
+    algorithm = canonical_algorithm(algorithm)
+    try:
+        return dns.tsig.Key(dns.name.from_text(name), secret, dns.name.from_text(ALGORITHMS[algorithm][0]))
+    except (dns.exception.DNSException, ValueError, TypeError) as exc:
+        raise TkeyError("TSIG key %s cannot be used (%s); check its name and base64 secret" % (name, exc))
+
+
+def key_from_statement(statement):
+    return tsig_key(statement.name, statement.secret, statement.algorithm)
+
+
+def derive_secret(shared, client_nonce, server_nonce):
+    """The negotiated secret exactly as BIND's compute_secret (lib/dns/tkey.c) builds it.
+
+    SHARED must be the DH value without leading zero octets: BIND takes OpenSSL's unpadded output, so
+    about one negotiation in 256 would fail with BADSIG if the padded value were used here.
+    """
+    digest = hashlib.md5(client_nonce + shared).digest() + hashlib.md5(server_nonce + shared).digest()
+    if len(shared) > len(digest):
+        return bytes(a ^ b for a, b in zip(shared[:32], digest)) + shared[32:]
+    head = bytes(a ^ b for a, b in zip(digest, shared))
+    return head + digest[len(shared):]
+
+
+def request_name(base, now=None, salt=None):
+    """A fresh query name from BASE ('sec1' -> 'sec1-20261125062851-a3f9.'): a live name is refused with BADNAME."""
+    try:
+        name = dns.name.from_text(str(base).rstrip(".") + ".")
+    except dns.exception.DNSException as exc:
+        raise TkeyError("key_name %r is not a DNS name (%s)" % (base, exc))
+    if len(name.labels) < 2:
+        raise TkeyError("key_name is empty; give a short name such as the secondary's host name")
+    first = name.labels[0].decode("ascii", "replace")
+    stamp = datetime.datetime.fromtimestamp(now if now is not None else _now(), datetime.timezone.utc).strftime("%Y%m%d%H%M%S")
+    label = "%s-%s-%s" % (first, stamp, salt if salt is not None else os.urandom(2).hex())
+    if len(label) > 63:
+        raise TkeyError("key_name's first label %r is too long; keep it to 43 characters" % first)
+    try:
+        return dns.name.Name((label.encode("ascii"),) + name.labels[1:])
+    except (dns.exception.DNSException, UnicodeError) as exc:
+        raise TkeyError("key_name %r cannot be used (%s)" % (base, exc))
+
+
+class Server(object):
+    """Where and how to reach named: address, port, transport (tcp or udp) and timeout in seconds."""
+
+    def __init__(self, address, port=53, transport="tcp", timeout=10.0):
+        if transport not in ("tcp", "udp"):
+            raise TkeyError("transport %r is not tcp or udp" % (transport,))
+        self.address = address
+        self.port = int(port)
+        self.transport = transport
+        self.timeout = float(timeout)
+
+    def __str__(self):
+        return "%s#%d" % (self.address, self.port)
+
+    def _resolve(self):
+        try:
+            infos = socket.getaddrinfo(self.address, self.port, 0, socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise TransportError("cannot resolve server %r (%s); give its IP address" % (self.address, exc))
+        return infos[0][4][0]
+
+    def send(self, query, what):
+        """Send QUERY; return the verified response or raise a TkeyError subclass."""
+        address = self._resolve()
+        try:
+            if self.transport == "udp":
+                query.use_edns(0, payload=4096)
+                return dns.query.udp(query, address, timeout=self.timeout, port=self.port, raise_on_truncation=True)
+            return dns.query.tcp(query, address, timeout=self.timeout, port=self.port)
+        except dns.message.Truncated:
+            raise TransportError(
+                "the %s response from %s was truncated over UDP (the server may already hold the key); use transport tcp" % (what, self)
+            )
+        except dns.exception.Timeout:
+            raise TransportError(
+                "no answer from %s over %s within %gs to the %s; check that named runs and listens there"
+                % (self, self.transport.upper(), self.timeout, what)
+            )
+        except dns.tsig.PeerBadKey:
+            raise PeerRejectedKey("%s does not know TSIG key %s (TSIG BADKEY)" % (self, query.keyname.to_text(True)))
+        except dns.tsig.PeerBadSignature:
+            raise PeerRejectedSignature(
+                "%s rejected the signature made with key %s (TSIG BADSIG): the secret or algorithm differs from the server's"
+                % (self, query.keyname.to_text(True))
+            )
+        except dns.tsig.PeerBadTime:
+            raise TkeyRefused(
+                "%s rejected the request time (TSIG BADTIME): this host's clock and the server's differ by more than 5 minutes; sync them with NTP"
+                % self
+            )
+        except dns.tsig.PeerError as exc:
+            raise TkeyRefused("%s refused the TSIG signature of the %s (%s)" % (self, what, exc))
+        except (dns.tsig.BadSignature, dns.tsig.BadKey, dns.tsig.BadAlgorithm, dns.message.UnknownTSIGKey) as exc:
+            raise ResponseError(
+                "the response from %s to the %s failed TSIG verification (%s): it was not sent by a server holding key %s"
+                % (self, what, exc.__class__.__name__, query.keyname.to_text(True))
+            )
+        except dns.tsig.BadTime:
+            raise ResponseError(
+                "the response from %s to the %s is signed at a time more than the fudge away; sync this host's clock with NTP" % (self, what)
+            )
+        except (dns.exception.FormError, dns.exception.SyntaxError, dns.query.BadResponse, dns.query.UnexpectedSource, ValueError) as exc:
+            raise ResponseError("the response from %s to the %s is malformed (%s)" % (self, what, exc))
+        except (ConnectionError, EOFError, OSError) as exc:
+            raise TransportError(
+                "cannot reach %s over %s for the %s (%s); check that named runs and listens there"
+                % (self, self.transport.upper(), what, getattr(exc, "strerror", None) or exc)
+            )
+
+
+def _require_signed(response, key, server, what):
+    if not response.had_tsig or response.keyname != key.name:
+        raise ResponseError(
+            "the response from %s to the %s is not signed with key %s; refusing to trust it" % (server, what, key.name.to_text(True))
+        )
+
+
+def _rcode_error(response, server, what):
+    rcode = response.rcode()
+    if rcode == dns.rcode.NOERROR:
+        return None
+    hints = {
+        dns.rcode.REFUSED: "the server has no tkey-dhkey/tkey-domain options, or refuses the request; configure TKEY on the server",
+        dns.rcode.NOTIMP: "the server does not implement TKEY Diffie-Hellman (BIND 9.20 removed it); run BIND 9.18 on the primary",
+        dns.rcode.FORMERR: "the server found the request malformed; check key_name and the DH keys",
+        dns.rcode.SERVFAIL: "the server failed to compute the DH secret; check the client DH key and named's log",
+    }
+    return TkeyRefused(
+        "%s answered %s to the %s: %s" % (server, dns.rcode.to_text(rcode), what, hints.get(rcode, "see named's log")),
+        None,
+    )
+
+
+def _tkey_rrset(response, section):
+    for rrset in section:
+        if rrset.rdtype == dns.rdatatype.TKEY:
+            return rrset
+    return None
+
+
+class NegotiatedKey(object):
+    """The outcome of a negotiation; the secret never appears in repr()."""
+
+    def __init__(self, name, secret, inception, expiration, server_key, query_name):
+        self.name = name  # without the final dot, as named.conf spells key names
+        self.algorithm = NEGOTIATED_ALGORITHM
+        self.secret = secret
+        self.inception = inception
+        self.expiration = expiration
+        self.server_key = server_key
+        self.query_name = query_name
+
+    def __repr__(self):
+        return "NegotiatedKey(%r, expiration=%r)" % (self.name, self.expiration)
+
+    @property
+    def secret_b64(self):
+        return base64.b64encode(self.secret).decode("ascii")
+
+    def statement(self, metadata=None):
+        return KeyStatement(self.name, self.algorithm, self.secret_b64, metadata)
+
+    def tsig(self):
+        return tsig_key(self.name, self.secret_b64, self.algorithm)
+
+
+def _build_dh_query(qname, client, nonce, inception, expiration, credential):
+    query = dns.message.make_query(qname, dns.rdatatype.TKEY, dns.rdataclass.ANY)
+    query.flags = 0  # no RD: nothing to recurse on
+    tkey = TKEY(dns.rdataclass.ANY, dns.rdatatype.TKEY, _HMAC_MD5, inception, expiration, MODE_DH, 0, nonce, b"")
+    query.find_rrset(query.additional, qname, dns.rdataclass.ANY, dns.rdatatype.TKEY, create=True).add(tkey, 0)
+    key_rd = dns.rdata.GenericRdata(dns.rdataclass.IN, KEY_RRTYPE, key_rdata(client.group, client.y))
+    query.find_rrset(query.additional, qname, dns.rdataclass.IN, KEY_RRTYPE, create=True).add(key_rd, 0)
+    query.use_tsig(credential)
+    return query
+
+
+def _server_key_from(response, client, server):
+    """The server's DH KEY among the answers: identified by value (it is not ours), not by owner name."""
+    candidates = []
+    for rrset in response.answer:
+        if rrset.rdtype != KEY_RRTYPE:
+            continue
+        for rdata in rrset:
+            try:
+                _flags, _protocol, group, y = parse_key_rdata(rdata.to_digestable())
+            except DHKeyError:
+                continue
+            if group == client.group and y != client.y:
+                candidates.append(DHKey(rrset.name.to_text(), group, y))
+    if len(candidates) != 1:
+        raise ResponseError("the response from %s holds %d server DH keys in the client's group; expected one" % (server, len(candidates)))
+    return candidates[0]
+
+
+def negotiate(server, credential, base_name, server_key=None, client_key=None, group=None, lifetime=30 * 86400, now=None):
+    """Agree on a new HMAC-MD5 key with the server by TKEY mode 2; return a NegotiatedKey.
+
+    CREDENTIAL is the dnspython TSIG key that signs the query (the initial key). The DH group comes
+    from SERVER_KEY (which is then pinned), CLIENT_KEY or GROUP; with none of them the well-known
+    groups are tried in turn, since the server answers BADKEY for a foreign group without creating a key.
+    """
+    if server_key is not None and client_key is not None and server_key.group != client_key.group:
+        raise TkeyError(
+            "client_key %s uses the %s but the server key uses the %s; make the client key in the server's group"
+            % (client_key.basename, client_key.group.describe(), server_key.group.describe())
+        )
+    if server_key is not None:
+        groups = [server_key.group]
+    elif client_key is not None:
+        groups = [client_key.group]
+    elif group is not None:
+        groups = [group]
+    else:
+        groups = [DHGroup.well_known(size) for size in DISCOVERY_SIZES]
+    lifetime = int(lifetime)
+    if lifetime < 0 or lifetime > MAX_LIFETIME:
+        raise TkeyError("lifetime %d is out of range; use 0 (never expires) or up to %d seconds (about 68 years)" % (lifetime, MAX_LIFETIME))
+    last_error = None
+    for candidate in groups:
+        try:
+            return _negotiate_in_group(server, credential, base_name, candidate, server_key, client_key, lifetime, now)
+        except TkeyRefused as exc:
+            if exc.code != 17 or len(groups) == 1:
+                raise
+            last_error = exc
+    raise TkeyRefused(
+        "%s accepted none of the well-known DH groups (768, 1024, 1536 bits); give server_public_key (the server's K*.key)" % server,
+        last_error.code if last_error else None,
+    )
+
+
+def _negotiate_in_group(server, credential, base_name, group, server_key, client_key, lifetime, now):
+    now = _now() if now is None else now
+    qname = request_name(base_name, now)
+    if client_key is not None:
+        client_key.private_object()  # a public-only client key fails here, before anything is sent
+        client = client_key
+    else:
+        client = DHKey.generate(qname.to_text(), group)
+    inception, expiration = (0, 0) if lifetime == 0 else (now, now + lifetime)
+    nonce = os.urandom(NONCE_OCTETS)
+    query = _build_dh_query(qname, client, nonce, inception, expiration, credential)
+    what = "TKEY negotiation"
+    response = server.send(query, what)
+    error = _rcode_error(response, server, what)
+    if error is not None:
+        raise error  # a failure needs no signature to be believed
+    _require_signed(response, credential, server, what)
+    rrset = _tkey_rrset(response, response.answer)
+    if rrset is None or len(rrset) != 1:
+        raise ResponseError("the response from %s to the %s has no TKEY answer" % (server, what))
+    answer = rrset[0]
+    if answer.error:
+        raise _tkey_error(answer.error, server, what, group)
+    if answer.mode != MODE_DH or answer.algorithm != _HMAC_MD5:
+        raise ResponseError("the TKEY answer from %s has mode %d and algorithm %s; expected mode 2 and hmac-md5" % (server, answer.mode, answer.algorithm))
+    final = rrset.name
+    if final.labels[:len(qname.labels) - 1] != qname.labels[:-1]:
+        raise ResponseError("the TKEY answer from %s names key %s, which does not start with the requested %s" % (server, final, qname))
+    if not answer.key:
+        raise ResponseError("the TKEY answer from %s carries no server nonce" % server)
+    found = _server_key_from(response, client, server)
+    if server_key is not None and found.y != server_key.y:
+        raise PinMismatch(
+            "%s answered with DH key %s (tag %05d), not the pinned %s: the server's tkey-dhkey changed or the answer is forged; "
+            "check the server and update server_public_key" % (server, found.name, found.tag, server_key.basename)
+        )
+    try:
+        shared = client.shared_value(found.y)
+    except DHKeyError as exc:
+        raise ResponseError("the server's DH key from %s cannot be used (%s)" % (server, exc))
+    secret = derive_secret(shared, nonce, answer.key)
+    return NegotiatedKey(final.to_text(True), secret, answer.inception, answer.expiration, found, qname.to_text(True))
+
+
+def _tkey_error(code, server, what, group):
+    name = _TSIG_ERRORS.get(code, str(code))
+    hints = {
+        17: "the server's tkey-dhkey uses another DH group than the %s; give server_public_key (the server's K*.key)" % group.describe(),
+        19: "the server does not offer TKEY Diffie-Hellman (BIND 9.20 and later removed mode 2); run BIND 9.18 on the primary",
+        20: "the key name is still in use on the server; retry (each run picks a fresh name)",
+        21: "the server accepts only hmac-md5 for negotiated keys",
+    }
+    return TkeyRefused("%s refused the %s with TKEY error %s: %s" % (server, what, name, hints.get(code, "see named's log")), code)
+
+
+def _build_delete_query(key_name, signer):
+    qname = dns.name.from_text(key_name)
+    query = dns.message.make_query(qname, dns.rdatatype.TKEY, dns.rdataclass.ANY)
+    query.flags = 0
+    tkey = TKEY(dns.rdataclass.ANY, dns.rdatatype.TKEY, _HMAC_MD5, 0, 0, MODE_DELETE, 0, b"", b"")
+    query.find_rrset(query.additional, qname, dns.rdataclass.ANY, dns.rdatatype.TKEY, create=True).add(tkey, 0)
+    query.use_tsig(signer)
+    return query
+
+
+def delete(server, key_name, signer):
+    """Delete negotiated key KEY_NAME on the server (mode 5), signed with the key itself or its creator.
+
+    Return True if the server deleted it, False if the server did not know it (already gone).
+    """
+    what = "TKEY deletion of %s" % key_name.rstrip(".")
+    query = _build_delete_query(key_name, signer)
+    try:
+        response = server.send(query, what)
+    except PeerRejectedKey:
+        if signer.name == query.question[0].name:
+            return False  # signed with the key itself and the server no longer knows it
+        raise
+    error = _rcode_error(response, server, what)
+    if response.rcode() == dns.rcode.REFUSED:
+        raise TkeyRefused(
+            "%s refused the %s: key %s did not create that key; sign with the key itself or the initial key that negotiated it"
+            % (server, what, signer.name.to_text(True))
+        )
+    if error is not None:
+        raise error
+    _require_signed(response, signer, server, what)
+    rrset = _tkey_rrset(response, response.answer) or _tkey_rrset(response, response.additional)
+    if rrset is None:
+        raise ResponseError("the response from %s to the %s has no TKEY record" % (server, what))
+    code = rrset[0].error
+    if code == 20:
+        return False
+    if code:
+        raise TkeyRefused("%s refused the %s with TKEY error %s" % (server, what, _TSIG_ERRORS.get(code, code)), code)
+    return True
+
+
+def probe(server, key):
+    """Ask whether the server still accepts KEY: True if it signs its answer with it, False on BADKEY/BADSIG."""
+    qname = key.name
+    query = dns.message.make_query(qname, dns.rdatatype.SOA)
+    query.flags = 0
+    query.use_tsig(key)
+    what = "probe of key %s" % key.name.to_text(True)
+    try:
+        response = server.send(query, what)
+    except (PeerRejectedKey, PeerRejectedSignature):
+        return False
+    _require_signed(response, key, server, what)
+    return True
+
+
+def server_knows_key(server, key_name):
+    """Whether the server holds a live key called KEY_NAME, without knowing its secret.
+
+    A query signed under that name with a random secret gets BADSIG if the server knows the name
+    (its secret differs) and BADKEY if it does not; named logs the BADSIG as a failed signature.
+    """
+    decoy = dns.tsig.Key(dns.name.from_text(key_name), base64.b64encode(os.urandom(16)).decode("ascii"), _HMAC_MD5)
+    query = dns.message.make_query(decoy.name, dns.rdatatype.SOA)
+    query.flags = 0
+    query.use_tsig(decoy)
+    try:
+        server.send(query, "existence check of key %s" % key_name)
+    except PeerRejectedKey:
+        return False
+    except PeerRejectedSignature:
+        return True
+    raise ResponseError("%s accepted a signature made with a random secret for key %s; this should never happen" % (server, key_name))
+
+
+def server_from_options(options):
+    """A Server from the modules' server, port, transport and timeout options."""
+    if not options.get("server"):
+        raise TkeyError("server is empty; give the primary's address")
+    if not 0 < int(options.get("port") or 53) < 65536:
+        raise TkeyError("port %s is not a port number (1-65535)" % options.get("port"))
+    if float(options.get("timeout") or 10.0) <= 0:
+        raise TkeyError("timeout must be a positive number of seconds")
+    return Server(options["server"], options.get("port") or 53, options.get("transport") or "tcp", options.get("timeout") or 10.0)
+
+
+def credential_from_options(options, prefix="tsig_key"):
+    """The dnspython key named by <prefix>_file, or by <prefix>_name + _secret + _algorithm; None if neither."""
+    path = options.get(prefix + "_file")
+    name = options.get(prefix + "_name")
+    if path:
+        from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import read_key_file
+
+        return key_from_statement(read_key_file(path, name))
+    secret = options.get(prefix + "_secret")
+    if name and secret:
+        from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import check_secret
+
+        check_secret(secret, "secret of key %s" % name)
+        return tsig_key(name, secret, options.get(prefix + "_algorithm") or "hmac-sha256")
+    return None
+
+
+def load_server_key(value):
+    """The server's public DH key from the text of its K*.key file, or from that file's path or base name."""
+    from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import load_key
+
+    text = str(value).strip()
+    tokens = text.split()
+    if len(tokens) >= 5 and "KEY" in (token.upper() for token in tokens[:4]):
+        try:
+            return DHKey.from_texts(text, source="server_public_key")
+        except DHKeyError as exc:
+            raise TkeyError("server_public_key is not a DH KEY record (%s); give the content or path of the server's K*.key" % exc)
+    if os.path.exists(text) or os.path.exists(text + ".key"):
+        try:
+            return load_key(text, private=False)
+        except DHKeyError as exc:
+            raise TkeyError("server_public_key: %s" % exc)
+    raise TkeyError("server_public_key is neither a KEY record nor an existing K*.key file: %r" % text[:60])

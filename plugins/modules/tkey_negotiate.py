@@ -1,0 +1,342 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dnsops.tkey contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tkey_negotiate
+short_description: Agree on a TSIG key with a BIND primary by TKEY Diffie-Hellman
+version_added: 0.1.0
+description:
+  - Runs on the host that will use the key (a secondary). It sends a TKEY query (RFC 2930 mode 2) signed with the
+    initial key; the primary answers with its DH public key, and both sides compute the same HMAC-MD5 secret. The
+    secret never crosses the wire.
+  - Writes the negotiated key to O(dest) in C(named.conf) syntax with its metadata (server, expiry), ready for
+    C(include) and for C(primaries { ADDRESS key NAME; };).
+  - Idempotent. While O(dest) holds a key that is not due for renewal and that the server still accepts (checked with
+    one query signed with that key), nothing is negotiated. Otherwise a new key is negotiated under a fresh name,
+    proved with one signed query, written atomically, and the superseded key's name is returned so that it can be
+    deleted with M(dnsops.tkey.tkey_delete) once C(named) uses the new one.
+  - A primary loses every negotiated key when C(named) restarts. The next run notices (the server answers BADKEY)
+    and negotiates again.
+  - If anything fails, O(dest) is left as it was.
+author:
+  - dnsops.tkey contributors
+extends_documentation_fragment:
+  - ansible.builtin.files
+  - dnsops.tkey.server
+  - dnsops.tkey.tsig
+  - dnsops.tkey.attributes
+  - dnsops.tkey.attributes.actiongroup
+attributes:
+  platform:
+    platforms: posix
+options:
+  key_name:
+    description:
+      - Base of the requested key name, usually the secondary's name. Each negotiation asks for
+        C(<key_name>-<UTC time>-<random>) because the server refuses a name that is still live (BADNAME);
+        the server appends its C(tkey-domain), so the key is called for example C(sec1-20261125062851-a3f9.server).
+    type: str
+    required: true
+  dest:
+    description:
+      - File to write the negotiated key to (C(named.conf) syntax). Its directory must exist.
+    type: path
+    required: true
+  server_public_key:
+    description:
+      - The server's DH public key (its C(tkey-dhkey)), as the content of its C(K*.key) file or as a path to it.
+      - It sets the DH group and pins the server's key. An answer carrying another server key is refused.
+      - When omitted, the group is taken from O(client_key), else the well-known groups are tried in turn, and the
+        server's key is returned in RV(server_public_key) for pinning.
+    type: str
+  client_key:
+    description:
+      - A BIND DH key pair of this host, given by its K-file base name with or without C(.key)
+        (for example C(/etc/bind/Ksec1.+002+12345)). It must be in the server's group.
+      - By default a fresh ephemeral key pair is made for each negotiation, which is what you want.
+    type: path
+    no_log: false
+  lifetime:
+    description:
+      - How long the negotiated key lives, in seconds or as a duration such as V(30d), V(12h) or V(1d12h).
+      - V(0) asks for a key that never expires.
+    type: str
+    default: 30d
+  renew_before:
+    description:
+      - Negotiate a new key when the one in O(dest) expires within this time. Must be shorter than O(lifetime).
+    type: str
+    default: 7d
+  force:
+    description:
+      - Negotiate a new key even if the current one is good (rollover).
+    type: bool
+    default: false
+  return_secret:
+    description:
+      - Return the negotiated secret in RV(secret). Off by default; the secret is otherwise never returned or logged.
+    type: bool
+    default: false
+    no_log: false
+seealso:
+  - module: dnsops.tkey.tkey_delete
+  - module: dnsops.tkey.tsig_key
+  - name: RFC 2930, Secret Key Establishment for DNS (TKEY RR)
+    link: https://www.rfc-editor.org/rfc/rfc2930
+notes:
+  - Needs BIND 9.18 on the server. BIND 9.20 removed TKEY Diffie-Hellman; such a server answers with an error
+    the module reports.
+requirements:
+  - dnspython >= 2.3.0
+  - cryptography >= 38.0.0
+"""
+
+EXAMPLES = r"""
+- name: Negotiate this secondary's transfer key
+  dnsops.tkey.tkey_negotiate:
+    server: 192.0.2.53
+    key_name: "{{ inventory_hostname_short }}"
+    tsig_key_file: /etc/bind/tkeyinit.key
+    server_public_key: "{{ primary_dh_public_key }}"
+    dest: /etc/bind/tkey-transfer.key
+  register: tkey
+
+- name: Delete the superseded key once named uses the new one
+  dnsops.tkey.tkey_delete:
+    server: 192.0.2.53
+    key_name: "{{ tkey.superseded_key_name }}"
+    tsig_key_file: /etc/bind/tkeyinit.key
+  when: tkey.superseded_key_name is truthy
+"""
+
+RETURN = r"""
+key_name:
+  description: Name of the key in O(dest), as the server knows it.
+  returned: success
+  type: str
+  sample: sec1-20261125062851-a3f9.server
+key_algorithm:
+  description: Algorithm of the negotiated key.
+  returned: success
+  type: str
+  sample: hmac-md5
+inception:
+  description: Start of the key's validity, UTC.
+  returned: success
+  type: str
+  sample: "2026-11-25T06:28:51Z"
+expiration:
+  description: End of the key's validity, UTC; empty for a key that never expires.
+  returned: success
+  type: str
+  sample: "2026-12-25T06:28:51Z"
+expiration_epoch:
+  description: End of the key's validity in seconds since the epoch; 0 for a key that never expires.
+  returned: success
+  type: int
+reason:
+  description:
+    - Why a key was (or, in check mode, would be) negotiated, or V(current) when none was.
+    - One of V(current), V(absent), V(forced), V(expiring), V(rejected) (the server no longer accepts the key,
+      for example after a restart), V(server_changed), V(key_name_changed), V(server_key_changed) (O(server_public_key)
+      differs from the key the current one was negotiated with), V(unmanaged) (O(dest) lacks metadata).
+  returned: success
+  type: str
+  sample: rejected
+superseded_key_name:
+  description: Name of the key this run replaced in O(dest), to be deleted on the server after the switch; empty if none.
+  returned: success
+  type: str
+server_public_key:
+  description: The server's DH public key as a KEY record, for pinning with O(server_public_key).
+  returned: when a key was negotiated
+  type: str
+server_key_tag:
+  description: Key tag of the server's DH key.
+  returned: when a key was negotiated
+  type: int
+secret:
+  description: Base64 secret of the negotiated key.
+  returned: when a key was negotiated and O(return_secret=true)
+  type: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dnsops.tkey.plugins.module_utils import _module
+
+
+def _current_state(dest, keyfile):
+    """(statement or None, problem) for the key in DEST."""
+    text = _module.read_text(dest)
+    if text is None:
+        return None, "absent"
+    try:
+        keys = keyfile.parse_key_file(text, source=dest)
+    except keyfile.KeyFileError as exc:
+        raise keyfile.KeyFileError("%s exists and is not a key file (%s); remove it or choose another dest" % (dest, exc))
+    if len(keys) != 1:
+        raise keyfile.KeyFileError("%s holds %d keys; dest must be a file of its own" % (dest, len(keys)))
+    return keys[0], None
+
+
+def _summary(statement):
+    meta = statement.metadata
+    return {
+        "key_name": statement.name,
+        "key_algorithm": statement.algorithm,
+        "expiration": meta.get("expiration_utc", ""),
+        "server": "%s#%s" % (meta.get("server", "?"), meta.get("port", "?")),
+    }
+
+
+def run(module, tkey, keyfile):
+    params = module.params
+    _module.check_tsig_options(module)
+    server = tkey.server_from_options(params)
+    credential = tkey.credential_from_options(params)
+    if credential is None:
+        raise tkey.TkeyError("the initial key is missing; give tsig_key_file, or tsig_key_name with tsig_key_secret")
+    lifetime = _module.parse_duration(params["lifetime"], "lifetime")
+    renew_before = _module.parse_duration(params["renew_before"], "renew_before")
+    if lifetime and renew_before >= lifetime:
+        raise ValueError("renew_before (%ds) must be shorter than lifetime (%ds), or every run would renew" % (renew_before, lifetime))
+    server_key = tkey.load_server_key(params["server_public_key"]) if params["server_public_key"] else None
+    client_key = None
+    if params["client_key"]:
+        from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import load_key
+
+        client_key = load_key(params["client_key"])
+    tkey.request_name(params["key_name"])  # a bad key_name fails before anything is sent
+    dest = params["dest"]
+    if not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
+        raise ValueError("the directory of dest %s does not exist; create it first" % dest)
+
+    current, reason = _current_state(dest, keyfile)
+    now = tkey._now()
+    if current is not None:
+        meta = current.metadata
+        base = str(params["key_name"]).rstrip(".")
+        expiration = int(meta.get("expiration", "0") or 0)
+        if params["force"]:
+            reason = "forced"
+        elif not meta:
+            reason = "unmanaged"
+        elif meta.get("server") != server.address or meta.get("port") != str(server.port):
+            reason = "server_changed"
+        elif meta.get("key_name") != base:
+            reason = "key_name_changed"
+        elif server_key is not None and meta.get("server_key_tag") != str(server_key.tag):
+            reason = "server_key_changed"
+        elif expiration and now >= expiration - renew_before:
+            reason = "expiring"
+        elif not tkey.probe(server, tkey.key_from_statement(current)):
+            reason = "rejected"
+        else:
+            reason = "current"
+
+    result = dict(changed=False, reason=reason, superseded_key_name="")
+    before = _summary(current) if current is not None else {}
+    if reason == "current":
+        result.update(_result_fields(current, tkey))
+        if not module.check_mode:
+            result["changed"] = _module.ensure_attributes(module, dest, False)
+        if module._diff:
+            result["diff"] = dict(before=before, after=before)
+        return result
+
+    result["changed"] = True
+    if module.check_mode:
+        if current is not None:
+            result.update(_result_fields(current, tkey))
+        result["superseded_key_name"] = current.name if current is not None else ""
+        if module._diff:
+            result["diff"] = dict(before=before, after={"key_name": "(new key, %s)" % reason})
+        return result
+
+    key = tkey.negotiate(server, credential, params["key_name"], server_key=server_key, client_key=client_key, lifetime=lifetime, now=now)
+    # Prove the new key before it replaces a working one; on failure remove it from the server again.
+    if not tkey.probe(server, key.tsig()):
+        try:
+            tkey.delete(server, key.name + ".", credential)
+        except tkey.TkeyError:
+            pass
+        raise tkey.TkeyError(
+            "%s did not accept the key it just negotiated (%s); %s was left unchanged; see named's log" % (server, key.name, dest)
+        )
+    metadata = {
+        "server": server.address,
+        "port": str(server.port),
+        "key_name": str(params["key_name"]).rstrip("."),
+        "inception": str(key.inception),
+        "expiration": str(key.expiration),
+        "expiration_utc": tkey.isoformat(key.expiration) or "never",
+        "server_key_tag": str(key.server_key.tag),
+    }
+    statement = key.statement(metadata)
+    comments = [
+        "Negotiated with TKEY (RFC 2930 Diffie-Hellman) by dnsops.tkey.tkey_negotiate.",
+        "Written and renewed by Ansible; do not edit. The secret was computed here and on %s, never sent." % server,
+    ]
+    _module.write_file(module, dest, statement.render(comments))
+    result.update(_result_fields(statement, tkey))
+    result["superseded_key_name"] = current.name if current is not None and current.name != key.name else ""
+    result["server_public_key"] = key.server_key.public_text().strip()
+    result["server_key_tag"] = key.server_key.tag
+    if params["return_secret"]:
+        result["secret"] = key.secret_b64
+    if module._diff:
+        result["diff"] = dict(before=before, after=_summary(statement))
+    return result
+
+
+def _result_fields(statement, tkey):
+    meta = statement.metadata
+    expiration = int(meta.get("expiration", "0") or 0)
+    return dict(
+        key_name=statement.name,
+        key_algorithm=statement.algorithm,
+        inception=tkey.isoformat(int(meta.get("inception", "0") or 0)),
+        expiration=tkey.isoformat(expiration),
+        expiration_epoch=expiration,
+    )
+
+
+def main():
+    argument_spec = dict(
+        key_name=dict(type="str", required=True, no_log=False),
+        dest=dict(type="path", required=True),
+        server_public_key=dict(type="str"),
+        client_key=dict(type="path", no_log=False),
+        lifetime=dict(type="str", default="30d"),
+        renew_before=dict(type="str", default="7d"),
+        force=dict(type="bool", default=False),
+        return_secret=dict(type="bool", default=False, no_log=False),
+    )
+    argument_spec.update(_module.SERVER_ARGS)
+    argument_spec.update(_module.TSIG_ARGS)
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        add_file_common_args=True,
+        supports_check_mode=True,
+        mutually_exclusive=[("tsig_key_file", "tsig_key_secret")],
+        required_together=[("tsig_key_secret", "tsig_key_name")],
+    )
+    _module.require_libraries(module, "dnspython", "cryptography")
+    from ansible_collections.dnsops.tkey.plugins.module_utils import _dhkey, _keyfile, _tkey
+
+    try:
+        module.exit_json(**run(module, _tkey, _keyfile))
+    except (_tkey.TkeyError, _dhkey.DHKeyError, _keyfile.KeyFileError, ValueError) as exc:
+        module.fail_json(msg=str(exc))
+
+
+if __name__ == "__main__":
+    main()
