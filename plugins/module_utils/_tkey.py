@@ -203,6 +203,10 @@ class Server(object):
                 "the response from %s to the %s is signed at a time more than the fudge away; sync this host's clock with NTP" % (self, what)
             )
         except (dns.exception.FormError, dns.exception.SyntaxError, dns.query.BadResponse, dns.query.UnexpectedSource, ValueError) as exc:
+            if "TSIG" in str(exc):  # newer dnspython refuses an unsigned answer to a signed query itself
+                raise ResponseError(
+                    "the response from %s to the %s is not signed with key %s; refusing to trust it" % (self, what, query.keyname.to_text(True))
+                )
             raise ResponseError("the response from %s to the %s is malformed (%s)" % (self, what, exc))
         except (ConnectionError, EOFError, OSError) as exc:
             raise TransportError(
