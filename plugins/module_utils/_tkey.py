@@ -513,4 +513,4 @@ def load_server_key(value):
             return load_key(text, private=False)
         except DHKeyError as exc:
             raise TkeyError("server_public_key: %s" % exc)
-    raise TkeyError("server_public_key is neither a KEY record nor an existing K*.key file: %r" % text[:60])
+    raise TkeyError("server_public_key is neither a KEY record nor an existing K*.key file: %r" % text[:200])

@@ -63,7 +63,7 @@ class NamedServer(object):
     """
 
     def __init__(self, directory, zones=("example.test",), initial_keys=None, dh_size=768, dh="dnssec-keygen",
-                 tkey_domain="server", dh_name="server", initial_algorithm="hmac-sha256"):
+                 tkey_domain="server", dh_name="server", initial_algorithm="hmac-sha256", extra_conf=""):
         self.directory = os.path.abspath(directory)
         os.makedirs(self.directory, exist_ok=True)
         self.zones = list(zones)
@@ -73,6 +73,7 @@ class NamedServer(object):
         self.tkey_domain = tkey_domain
         self.dh_name = dh_name
         self.initial_algorithm = initial_algorithm
+        self.extra_conf = extra_conf
         self.port = free_port()
         self.control_port = free_port()
         self.process = None
@@ -144,6 +145,8 @@ class NamedServer(object):
             allowed = [name for name, zones in self.initial_keys.items() if zone in zones]
             acl = " ".join("key %s;" % name for name in allowed) or "none;"
             lines.append('zone "%s" { type primary; file "%s"; allow-transfer { %s }; };' % (zone, self.zone_file(zone), acl))
+        if self.extra_conf:
+            lines.append(self.extra_conf)
         with open(self.conf, "w") as handle:
             handle.write("\n".join(line for line in lines if line) + "\n")
 
@@ -228,8 +231,8 @@ class NamedServer(object):
         return int(out[2])
 
     def dh_public_file(self):
-        return os.path.join(self.directory, "K%s.+002+%05d.key" % (self.dh_name.rstrip(".") + ".", self.dh_key_id))
+        return os.path.join(self.directory, "K%s+002+%05d.key" % (self.dh_name.rstrip(".") + ".", self.dh_key_id))
 
     def dh_key_files(self):
-        stem = os.path.join(self.directory, "K%s.+002+%05d" % (self.dh_name.rstrip(".") + ".", self.dh_key_id))
+        stem = os.path.join(self.directory, "K%s+002+%05d" % (self.dh_name.rstrip(".") + ".", self.dh_key_id))
         return stem + ".key", stem + ".private"
