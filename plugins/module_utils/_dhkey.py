@@ -430,7 +430,7 @@ class DHKey(object):
         if private_text is not None:
             fmt, p, g, x, y2, meta = _parse_private_text(private_text, source)
             if DHGroup(p, g) != group or y2 != y:
-                raise DHKeyError("%s: the .private file belongs to another key than the .key file" % source)
+                raise DHKeyError("%s: the .private file belongs to another key than the .key file; restore the matching pair or make a new one" % source)
             key.x, key.private_format, key.metadata = x, fmt, meta
             key.check_pair()
         return key

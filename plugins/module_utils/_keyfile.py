@@ -192,5 +192,9 @@ def read_key_file(path, name=None):
         with open(path) as handle:
             text = handle.read()
     except (IOError, OSError) as exc:
-        raise KeyFileError("cannot read key file %s: %s" % (path, exc.strerror or exc))
-    return select_key(parse_key_file(text, source=path), name, source=path)
+        raise KeyFileError("cannot read key file %s: %s; check the path" % (path, exc.strerror or exc))
+    try:
+        keys = parse_key_file(text, source="the file")
+    except KeyFileError as exc:
+        raise KeyFileError("%s is not a usable key file (%s); give a file written by dnsops.tkey.tsig_key or tsig-keygen" % (path, exc))
+    return select_key(keys, name, source=path)

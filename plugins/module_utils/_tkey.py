@@ -17,6 +17,7 @@ import base64
 import datetime
 import hashlib
 import os
+import re
 import socket
 
 import dns.exception
@@ -124,12 +125,19 @@ def derive_secret(shared, client_nonce, server_nonce):
 
 def request_name(base, now=None, salt=None):
     """A fresh query name from BASE ('sec1' -> 'sec1-20261125062851-a3f9.'): a live name is refused with BADNAME."""
+    text = str(base).strip().rstrip(".")
+    if not text:
+        raise TkeyError("key_name is empty; give a short name such as the secondary's host name")
+    for label in text.split("."):
+        if not re.match(r"^[A-Za-z0-9_-]{1,63}$", label):
+            raise TkeyError(
+                "key_name %r is not a DNS name of letters, digits, '-' and '_' (label %r); use for example the secondary's host name"
+                % (base, label)
+            )
     try:
-        name = dns.name.from_text(str(base).rstrip(".") + ".")
+        name = dns.name.from_text(text + ".")
     except dns.exception.DNSException as exc:
         raise TkeyError("key_name %r is not a DNS name (%s)" % (base, exc))
-    if len(name.labels) < 2:
-        raise TkeyError("key_name is empty; give a short name such as the secondary's host name")
     first = name.labels[0].decode("ascii", "replace")
     stamp = datetime.datetime.fromtimestamp(now if now is not None else _now(), datetime.timezone.utc).strftime("%Y%m%d%H%M%S")
     label = "%s-%s-%s" % (first, stamp, salt if salt is not None else os.urandom(2).hex())
@@ -180,7 +188,10 @@ class Server(object):
                 % (self, self.transport.upper(), self.timeout, what)
             )
         except dns.tsig.PeerBadKey:
-            raise PeerRejectedKey("%s does not know TSIG key %s (TSIG BADKEY)" % (self, query.keyname.to_text(True)))
+            raise PeerRejectedKey(
+                "%s does not know TSIG key %s (TSIG BADKEY); check the key name, or add the key to the server's named.conf"
+                % (self, query.keyname.to_text(True))
+            )
         except dns.tsig.PeerBadSignature:
             raise PeerRejectedSignature(
                 "%s rejected the signature made with key %s (TSIG BADSIG): the secret or algorithm differs from the server's"

@@ -179,7 +179,7 @@ def _current_state(dest, keyfile):
     if text is None:
         return None, "absent"
     try:
-        keys = keyfile.parse_key_file(text, source=dest)
+        keys = keyfile.parse_key_file(text, source="the file")
     except keyfile.KeyFileError as exc:
         raise keyfile.KeyFileError("%s exists and is not a key file (%s); remove it or choose another dest" % (dest, exc))
     if len(keys) != 1:

@@ -123,7 +123,7 @@ def run(module):
     existing = None
     if existing_text is not None:
         try:
-            keys = parse_key_file(existing_text, source=path)
+            keys = parse_key_file(existing_text, source="the file")
         except KeyFileError as exc:
             raise KeyFileError("%s exists and is not a key file (%s); remove it or choose another path" % (path, exc))
         existing = next((key for key in keys if key.name.lower() == name.lower()), None)

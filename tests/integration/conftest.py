@@ -47,9 +47,9 @@ class Ansible(object):
             ANSIBLE_HOME=os.path.join(self.workdir, ".ansible-home"),
         )
 
-    def module(self, name, args, check=False, diff=False):
-        """(failed, result dict, raw output) of one module run (ad hoc)."""
-        cmd = [os.path.join(BIN, "ansible"), "localhost", "-m", "dnsops.tkey.%s" % name, "-a", json.dumps(args),
+    def module(self, name, args, check=False, diff=False, wrapper=()):
+        """(failed, result dict, raw output) of one module run (ad hoc); WRAPPER prefixes the command (faketime)."""
+        cmd = list(wrapper) + [os.path.join(BIN, "ansible"), "localhost", "-m", "dnsops.tkey.%s" % name, "-a", json.dumps(args),
                "-e", "ansible_python_interpreter=%s" % self.python]
         if check:
             cmd.append("--check")

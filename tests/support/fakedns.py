@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dnsops.tkey contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Loopback peers for the faults a real named never produces: silence, and a forged TSIG signature."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+
+import dns.flags
+import dns.message
+import dns.tsig
+
+from tests.support.named import free_port
+
+
+class _Peer(object):
+    def __init__(self):
+        self.port = free_port()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.stopping = threading.Event()
+        self.held = []
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join(timeout=5)
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+    def _loop(self):
+        while not self.stopping.is_set():
+            try:
+                conn, _addr = self.sock.accept()
+            except socket.timeout:
+                continue
+            self.handle(conn)
+
+
+class SilentServer(_Peer):
+    """Accepts TCP connections and never answers: the client must time out."""
+
+    def handle(self, conn):
+        self.held.append(conn)
+
+
+class ForgingServer(_Peer):
+    """Answers every query with a response signed under the query's key name with a different secret."""
+
+    def handle(self, conn):
+        conn.settimeout(5)
+        try:
+            (length,) = struct.unpack("!H", _read(conn, 2))
+            query = dns.message.from_wire(_read(conn, length), keyring=False)
+            response = dns.message.Message(id=query.id)
+            response.flags = dns.flags.QR
+            response.question = list(query.question)
+            response.request_mac = query.mac
+            forged = dns.tsig.Key(query.keyname, "Zm9yZ2VkZm9yZ2VkZm9yZ2VkZm9yZ2Vk", query.keyalgorithm)
+            response.use_tsig(forged)
+            wire = response.to_wire()
+            conn.sendall(struct.pack("!H", len(wire)) + wire)
+        finally:
+            conn.close()
+
+
+def _read(conn, count):
+    data = b""
+    while len(data) < count:
+        chunk = conn.recv(count - len(data))
+        if not chunk:
+            raise EOFError("peer closed")
+        data += chunk
+    return data
