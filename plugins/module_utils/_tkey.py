@@ -20,16 +20,21 @@ import os
 import re
 import socket
 
-import dns.exception
-import dns.message
-import dns.name
-import dns.query
-import dns.rcode
-import dns.rdata
-import dns.rdataclass
-import dns.rdatatype
-import dns.tsig
-from dns.rdtypes.ANY.TKEY import TKEY
+try:
+    import dns.exception
+    import dns.message
+    import dns.name
+    import dns.query
+    import dns.rcode
+    import dns.rdata
+    import dns.rdataclass
+    import dns.rdatatype
+    import dns.tsig
+    from dns.rdtypes.ANY.TKEY import TKEY
+except ImportError:  # the modules report it through _deps before using anything here
+    HAS_DNSPYTHON = False
+else:
+    HAS_DNSPYTHON = True
 
 from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import (
     KEY_RRTYPE,
@@ -45,7 +50,7 @@ MODE_DH = 2
 MODE_DELETE = 5
 # BIND 9.18 creates negotiated keys only with this algorithm (others get BADALG).
 NEGOTIATED_ALGORITHM = "hmac-md5"
-_HMAC_MD5 = dns.name.from_text(ALGORITHMS[NEGOTIATED_ALGORITHM][0])
+_HMAC_MD5 = dns.name.from_text(ALGORITHMS[NEGOTIATED_ALGORITHM][0]) if HAS_DNSPYTHON else None
 NONCE_OCTETS = 16
 MAX_LIFETIME = 2 ** 31 - 1 - 3600  # BIND compares times in serial arithmetic: beyond 2^31 s a key is born expired
 # Order in which groups are tried when neither the server's nor a client key is known.

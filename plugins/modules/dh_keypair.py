@@ -13,17 +13,19 @@ version_added: 0.1.0
 description:
   - Creates C(K<name>.+002+<tag>.key) and C(.private) in O(directory), byte for byte in the format of
     C(dnssec-keygen -T KEY -a DH -n HOST) from BIND 9.18, so C(named) loads the pair as C(tkey-dhkey "<name>" <tag>).
-  - Works without C(dnssec-keygen): the key is made in Python with the C(cryptography) library, so it also works
+  - Works without C(dnssec-keygen). The key is made in Python with the C(cryptography) library, so it also works
     where BIND's tools no longer make DH keys.
   - Idempotent. An existing, consistent pair for O(name) in the requested group is kept (the newest one if several).
     A pair in another group is left in place and a new pair is made beside it.
 author:
-  - dnsops.tkey contributors
+  - dnsops.tkey maintainers (@dnsops)
 extends_documentation_fragment:
   - ansible.builtin.files
   - dnsops.tkey.attributes
 attributes:
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: posix
 options:
   name:

@@ -19,7 +19,7 @@ description:
   - Idempotent. A key the server does not know (deleted, expired, or lost in a restart) is V(changed=false).
   - In check mode the module asks the server whether it knows the key, without deleting it.
 author:
-  - dnsops.tkey contributors
+  - dnsops.tkey maintainers (@dnsops)
 extends_documentation_fragment:
   - dnsops.tkey.server
   - dnsops.tkey.tsig
@@ -27,6 +27,8 @@ extends_documentation_fragment:
   - dnsops.tkey.attributes.actiongroup
 attributes:
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: posix
 options:
   key_file:
@@ -125,8 +127,8 @@ def run(module, tkey, keyfile):
         creator = tkey.credential_from_options(params)
         if creator is None:
             raise tkey.TkeyError(
-                "nothing can sign the deletion of %s; give key_secret, or the initial key that negotiated it (tsig_key_file, or tsig_key_name with tsig_key_secret)"
-                % key_name
+                "nothing can sign the deletion of %s; give key_secret, or the initial key that negotiated it "
+                "(tsig_key_file, or tsig_key_name with tsig_key_secret)" % key_name
             )
 
     if module.check_mode:

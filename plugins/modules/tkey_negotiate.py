@@ -24,7 +24,7 @@ description:
     and negotiates again.
   - If anything fails, O(dest) is left as it was.
 author:
-  - dnsops.tkey contributors
+  - dnsops.tkey maintainers (@dnsops)
 extends_documentation_fragment:
   - ansible.builtin.files
   - dnsops.tkey.server
@@ -33,6 +33,8 @@ extends_documentation_fragment:
   - dnsops.tkey.attributes.actiongroup
 attributes:
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: posix
 options:
   key_name:
@@ -60,7 +62,6 @@ options:
         (for example C(/etc/bind/Ksec1.+002+12345)). It must be in the server's group.
       - By default a fresh ephemeral key pair is made for each negotiation, which is what you want.
     type: path
-    no_log: false
   lifetime:
     description:
       - How long the negotiated key lives, in seconds or as a duration such as V(30d), V(12h) or V(1d12h).
@@ -82,11 +83,11 @@ options:
       - Return the negotiated secret in RV(secret). Off by default; the secret is otherwise never returned or logged.
     type: bool
     default: false
-    no_log: false
 seealso:
   - module: dnsops.tkey.tkey_delete
   - module: dnsops.tkey.tsig_key
-  - name: RFC 2930, Secret Key Establishment for DNS (TKEY RR)
+  - name: RFC 2930
+    description: Secret Key Establishment for DNS (TKEY RR).
     link: https://www.rfc-editor.org/rfc/rfc2930
 notes:
   - Needs BIND 9.18 on the server. BIND 9.20 removed TKEY Diffie-Hellman; such a server answers with an error

@@ -17,12 +17,14 @@ description:
     O(secret) is given, only if it holds that secret). The secret is never returned or shown in a diff.
   - The file is written atomically; by default it is mode C(0640) and, when the group exists, group C(bind).
 author:
-  - dnsops.tkey contributors
+  - dnsops.tkey maintainers (@dnsops)
 extends_documentation_fragment:
   - ansible.builtin.files
   - dnsops.tkey.attributes
 attributes:
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: posix
 options:
   name:
@@ -130,7 +132,9 @@ def run(module):
         if existing is None and keys:
             raise KeyFileError("%s holds other keys (%s), not %s; choose another path" % (path, ", ".join(k.name for k in keys), name))
     result = dict(changed=False, name=name, algorithm=algorithm, path=path)
-    before = {"path": path, "state": "absent"} if existing is None else {"path": path, "state": "present", "name": existing.name, "algorithm": existing.algorithm}
+    before = {"path": path, "state": "absent"}
+    if existing is not None:
+        before.update(state="present", name=existing.name, algorithm=existing.algorithm)
 
     if params["state"] == "absent":
         if existing_text is not None:
@@ -158,8 +162,8 @@ def run(module):
             statement = KeyStatement(name, algorithm, secret)
             if not module.check_mode:
                 _module.write_file(module, path, statement.render())
-        if before != after and existing is not None and keep is False and before.get("algorithm") == algorithm:
-            after["secret"] = "(new secret)"
+        if not keep and existing is not None:
+            after["secret"] = "(replaced, not shown)"
     if module._diff:
         result["diff"] = dict(before=before, after=after)
     return result

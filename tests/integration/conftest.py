@@ -24,7 +24,7 @@ INTERPRETERS = {"venv": sys.executable, "debian": "/usr/bin/python3"}
 
 
 def interpreter_ready(python):
-    probe = subprocess.run([python, "-c", "import dns.message, cryptography"], capture_output=True, timeout=60)
+    probe = subprocess.run([python, "-c", "import dns.message, cryptography"], capture_output=True, timeout=60, check=False)
     return probe.returncode == 0
 
 
@@ -49,13 +49,15 @@ class Ansible(object):
 
     def module(self, name, args, check=False, diff=False, wrapper=()):
         """(failed, result dict, raw output) of one module run (ad hoc); WRAPPER prefixes the command (faketime)."""
-        cmd = list(wrapper) + [os.path.join(BIN, "ansible"), "localhost", "-m", "dnsops.tkey.%s" % name, "-a", json.dumps(args),
-               "-e", "ansible_python_interpreter=%s" % self.python]
+        cmd = list(wrapper) + [
+            os.path.join(BIN, "ansible"), "localhost", "-m", "dnsops.tkey.%s" % name, "-a", json.dumps(args),
+            "-e", "ansible_python_interpreter=%s" % self.python,
+        ]
         if check:
             cmd.append("--check")
         if diff:
             cmd.append("--diff")
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=self.env, timeout=180)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=self.env, timeout=180, check=False)
         out = proc.stdout
         start = out.find("localhost | ")
         body = out[out.index("{", start):] if start >= 0 else "{}"
@@ -72,7 +74,7 @@ class Ansible(object):
             cmd.append("--check")
         if diff:
             cmd.append("--diff")
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=self.env, timeout=600)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=self.env, timeout=600, check=False)
         return proc.returncode, proc.stdout + proc.stderr
 
 

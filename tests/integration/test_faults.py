@@ -62,8 +62,14 @@ def _mismatched_pair(tmp_path):
 
 # case id -> (function(named, tmp_path) -> extra args, expected fragment, whether a query may reach the server)
 SERVER_CASES = {
-    "wrong-initial-secret": (lambda n, t: dict(tsig_key_file=None, tsig_key_name="tkeyinit", tsig_key_secret="d3JvbmdzZWNyZXR3cm9uZ3NlY3JldA=="), "BADSIG"),
-    "unknown-initial-key": (lambda n, t: dict(tsig_key_file=None, tsig_key_name="nosuchkey", tsig_key_secret=n.secrets["tkeyinit"]), "does not know TSIG key nosuchkey"),
+    "wrong-initial-secret": (
+        lambda n, t: dict(tsig_key_file=None, tsig_key_name="tkeyinit", tsig_key_secret="d3JvbmdzZWNyZXR3cm9uZ3NlY3JldA=="),
+        "BADSIG",
+    ),
+    "unknown-initial-key": (
+        lambda n, t: dict(tsig_key_file=None, tsig_key_name="nosuchkey", tsig_key_secret=n.secrets["tkeyinit"]),
+        "does not know TSIG key nosuchkey",
+    ),
     "client-key-in-other-group": (lambda n, t: dict(server_public_key=None, client_key=keygen(t, 1024, "client") + ".key"), "another DH group"),
     "pinned-key-differs": (lambda n, t: dict(server_public_key=keygen(t, 768, "server") + ".key"), "not the pinned"),
     "server-unreachable": (lambda n, t: dict(port=free_port()), "cannot reach"),

@@ -46,12 +46,11 @@ def free_port():
     raise RuntimeError("no free port on 127.0.0.1")
 
 
-def run(args, **kwargs):
-    kwargs.setdefault("check", True)
+def run(args, check=True, timeout=60, **kwargs):
+    """subprocess.run with text output captured; raises on failure unless CHECK is false."""
     kwargs.setdefault("capture_output", True)
     kwargs.setdefault("text", True)
-    kwargs.setdefault("timeout", 60)
-    return subprocess.run(args, **kwargs)
+    return subprocess.run(args, check=check, timeout=timeout, **kwargs)
 
 
 class NamedServer(object):

@@ -48,7 +48,7 @@ def test_bind_key_files_round_trip_byte_for_byte(tmp_path, args, index):
 
 
 def test_key_tags_match_dnssec_keygen_over_many_keys(tmp_path):
-    for _ in range(12):
+    for _round in range(12):
         stem = keygen(tmp_path, ["-b", "768"], name="tagtest")
         key = _dhkey.load_key(stem + ".key")
         assert key.tag == int(stem.rsplit("+", 1)[1])
