@@ -1,0 +1,66 @@
+# dnsops.tkey: everything a fresh Debian 12 machine needs, and every test.
+#   make demo    the main job on the built-in BIND lab (containers in a private network namespace)
+#   make test    unit, sanity, lint, integration (real named) and molecule tests
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV ?= $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Test tools and BIND 9.18 (named, dnssec-keygen, tsig-keygen, dig, rndc); Debian's own python3 libraries,
+# the oldest the modules support; faketime for the clock-skew test.
+APT_PACKAGES := bind9 bind9-utils bind9-dnsutils python3-venv python3-pip python3-dnspython python3-cryptography \
+	python3-pytest faketime git make
+
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
+export PATH := $(VENV)/bin:$(PATH)
+
+.PHONY: help deps test unit sanity lint integration bench clean
+
+help:
+	@echo "make demo | make test | make unit | make integration | make sanity | make lint | make bench | make lab-down"
+
+deps: .build/apt.stamp $(VENV)/.stamp .build/collections/ansible_collections/dnsops/tkey
+
+.build/apt.stamp:
+	@mkdir -p .build
+	@missing="$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) apt-get update -qq; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@touch $@
+
+$(VENV)/.stamp: requirements-dev.txt .build/apt.stamp
+	@[ -x $(PY) ] || /usr/bin/python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+# The checkout, seen by Ansible as the collection dnsops.tkey.
+.build/collections/ansible_collections/dnsops/tkey:
+	@mkdir -p $(@D)
+	@ln -sfn $(CURDIR) $@
+
+unit: deps
+	$(PY) -m pytest -q tests/unit
+	@echo "--- the pure module_utils again on Debian 12's python3-dnspython and python3-cryptography"
+	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/unit --ignore tests/unit/plugins/module_utils/test__module.py
+
+sanity: deps
+	VENV=$(VENV) tests/sanity/run-ansible-test.sh
+
+lint: deps
+	ansible-lint
+
+integration: deps
+	$(PY) -m pytest -q tests/integration
+
+bench: deps
+	$(PY) bench/negotiate.py
+
+test: unit sanity lint integration
+
+clean:
+	rm -rf .build .pytest_cache tests/output
