@@ -78,6 +78,13 @@ options:
       - Negotiate a new key even if the current one is good (rollover).
     type: bool
     default: false
+  backup:
+    description:
+      - Keep a copy of the key O(dest) held before this run replaced it, and return its path in RV(backup_file),
+        so that a rollover can be undone if the new key does not work out (the old key stays valid on the server
+        until it is deleted).
+    type: bool
+    default: false
   return_secret:
     description:
       - Return the negotiated secret in RV(secret). Off by default; the secret is otherwise never returned or logged.
@@ -161,6 +168,11 @@ server_key_tag:
   description: Key tag of the server's DH key.
   returned: when a key was negotiated
   type: int
+backup_file:
+  description: Copy of the replaced key file.
+  returned: when a key was replaced and O(backup=true)
+  type: str
+  sample: /etc/bind/tkey/transfer.key.12345.2026-11-25@06:28:51~
 secret:
   description: Base64 secret of the negotiated key.
   returned: when a key was negotiated and O(return_secret=true)
@@ -286,6 +298,8 @@ def run(module, tkey, keyfile):
         "Negotiated with TKEY (RFC 2930 Diffie-Hellman) by dnsops.tkey.tkey_negotiate.",
         "Written and renewed by Ansible; do not edit. The secret was computed here and on %s, never sent." % server,
     ]
+    if params["backup"] and current is not None:
+        result["backup_file"] = module.backup_local(dest)
     _module.write_file(module, dest, statement.render(comments))
     result.update(_result_fields(statement, tkey))
     result["superseded_key_name"] = current.name if current is not None and current.name != key.name else ""
@@ -320,6 +334,7 @@ def main():
         renew_before=dict(type="str", default="7d"),
         force=dict(type="bool", default=False),
         return_secret=dict(type="bool", default=False, no_log=False),
+        backup=dict(type="bool", default=False),
     )
     argument_spec.update(_module.SERVER_ARGS)
     argument_spec.update(_module.TSIG_ARGS)

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The built-in lab: one BIND 9.18 primary and two secondaries as podman containers in a private network
+# namespace, each on its own loopback alias. Nothing can leave the box; the host's network is untouched.
+#   lab/lab.sh up | down | status
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+netns="${TKEY_LAB_NETNS:-dnsops-tkey-lab}"
+prefix="${TKEY_LAB_PREFIX:-dnsops-tkey-}"
+image="${TKEY_LAB_IMAGE:-localhost/dnsops-tkey-bind:bookworm}"
+hosts=(primary:127.0.10.1 sec1:127.0.10.2 sec2:127.0.10.3)
+
+up() {
+    "$here/build-image.sh" bookworm "$image"
+    if ! ip netns list | grep -qw "$netns"; then
+        ip netns add "$netns"
+    fi
+    ip -n "$netns" link set lo up
+    local add_hosts=()
+    for entry in "${hosts[@]}"; do
+        ip -n "$netns" addr replace "${entry#*:}/32" dev lo
+        add_hosts+=(--add-host "${entry%%:*}:${entry#*:}")
+    done
+    for entry in "${hosts[@]}"; do
+        local name="${prefix}${entry%%:*}"
+        if [ "$(podman container inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" = "true" ]; then
+            continue
+        fi
+        podman rm -f "$name" >/dev/null 2>&1 || true
+        # runc (crun fails on these hosts), --init (clean stops), explicit ulimits (no CAP_SYS_RESOURCE here),
+        # /etc/hosts with every lab name and the primary as resolver, so nothing is looked up off the box.
+        podman run -d --name "$name" --hostname "${entry%%:*}" --init --runtime runc \
+            --network "ns:/run/netns/$netns" --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
+            "${add_hosts[@]}" --dns 127.0.10.1 "$image" sleep infinity >/dev/null
+    done
+    echo "lab up: ${hosts[*]} in network namespace $netns"
+}
+
+down() {
+    for entry in "${hosts[@]}"; do
+        podman rm -f -t 2 "${prefix}${entry%%:*}" >/dev/null 2>&1 || true
+    done
+    if ip netns list | grep -qw "$netns"; then
+        ip netns del "$netns"
+    fi
+    echo "lab down"
+}
+
+status() {
+    podman ps -a --filter "name=${prefix}" --format '{{.Names}} {{.Status}}'
+}
+
+case "${1:-}" in
+    up) up ;;
+    down) down ;;
+    status) status ;;
+    *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
