@@ -11,15 +11,12 @@ hosts=(primary:127.0.10.1 sec1:127.0.10.2 sec2:127.0.10.3)
 
 up() {
     "$here/build-image.sh" bookworm "$image"
-    if ! ip netns list | grep -qw "$netns"; then
-        ip netns add "$netns"
-    fi
-    ip -n "$netns" link set lo up
-    local add_hosts=()
+    local add_hosts=() addresses=()
     for entry in "${hosts[@]}"; do
-        ip -n "$netns" addr replace "${entry#*:}/32" dev lo
+        addresses+=("${entry#*:}")
         add_hosts+=(--add-host "${entry%%:*}:${entry#*:}")
     done
+    "$here/netns.sh" up "$netns" "${addresses[@]}"
     for entry in "${hosts[@]}"; do
         local name="${prefix}${entry%%:*}"
         if [ "$(podman container inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" = "true" ]; then
@@ -39,9 +36,7 @@ down() {
     for entry in "${hosts[@]}"; do
         podman rm -f -t 2 "${prefix}${entry%%:*}" >/dev/null 2>&1 || true
     done
-    if ip netns list | grep -qw "$netns"; then
-        ip netns del "$netns"
-    fi
+    "$here/netns.sh" down "$netns"
     echo "lab down"
 }
 
