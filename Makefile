@@ -11,15 +11,19 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Test tools and BIND 9.18 (named, dnssec-keygen, tsig-keygen, dig, rndc); Debian's own python3 libraries,
 # the oldest the modules support; faketime for the clock-skew test.
 APT_PACKAGES := bind9 bind9-utils bind9-dnsutils python3-venv python3-pip python3-dnspython python3-cryptography \
-	python3-pytest faketime git make
+	python3-pytest faketime git make podman runc catatonit debootstrap iproute2
+# containers.podman (for molecule and the lab's connection) comes out of the `ansible` package on PyPI,
+# because Galaxy is not reachable from these machines.
+ANSIBLE_BUNDLE := ansible==12.3.0
+PODMAN_COLLECTION := .build/collections/ansible_collections/containers/podman/MANIFEST.json
 
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps test unit sanity lint integration bench clean
+.PHONY: help deps test unit sanity lint integration molecule bench bench-scale demo lab-down image image-trixie clean
 
 help:
-	@echo "make demo | make test | make unit | make integration | make sanity | make lint | make bench | make lab-down"
+	@echo "make demo | make lab-down | make test | make unit | make integration | make sanity | make lint | make molecule | make bench | make bench-scale"
 
 deps: .build/apt.stamp $(VENV)/.stamp .build/collections/ansible_collections/dnsops/tkey
 
@@ -37,6 +41,26 @@ $(VENV)/.stamp: requirements-dev.txt .build/apt.stamp
 	@[ -x $(PY) ] || /usr/bin/python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
+
+$(PODMAN_COLLECTION): $(VENV)/.stamp
+	$(PY) lab/fetch-collection.py '$(ANSIBLE_BUNDLE)' containers.podman .build/collections
+
+# The lab's images, built once from Debian packages (no registry): BIND 9.18, and 9.20 for the refusal test.
+image: deps
+	lab/build-image.sh bookworm
+
+image-trixie: deps
+	lab/build-image.sh trixie
+
+# The main job on the built-in lab: one primary, two secondaries, site.yml, then the status table.
+demo: deps $(PODMAN_COLLECTION) image
+	lab/lab.sh up
+	ansible-playbook -i lab/inventory.yml playbooks/site.yml
+	@ansible-playbook -i lab/inventory.yml playbooks/status.yml -e tkey_status_file=$(CURDIR)/.build/lab-status.txt > .build/lab-status.log
+	@echo; cat .build/lab-status.txt
+
+lab-down:
+	lab/lab.sh down
 
 # The checkout, seen by Ansible as the collection dnsops.tkey.
 .build/collections/ansible_collections/dnsops/tkey:
@@ -57,10 +81,16 @@ lint: deps
 integration: deps
 	$(PY) -m pytest -q tests/integration
 
+molecule: deps $(PODMAN_COLLECTION) image image-trixie
+	cd extensions && molecule test -s default && molecule test -s bind920
+
 bench: deps
 	$(PY) bench/negotiate.py
 
-test: unit sanity lint integration
+bench-scale: deps
+	$(PY) bench/rollout.py
+
+test: unit sanity lint integration molecule
 
 clean:
 	rm -rf .build .pytest_cache tests/output
