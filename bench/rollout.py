@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, dnsops.tkey contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -26,7 +26,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-import tests.conftest  # noqa: E402,F401  (makes ansible_collections.dnsops.tkey importable)
+from tests.support.paths import make_collection_importable  # noqa: E402
+
+make_collection_importable()
 from ansible_collections.dnsops.tkey.plugins.module_utils import _tkey  # noqa: E402
 from tests.support.named import NamedServer  # noqa: E402
 

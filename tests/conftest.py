@@ -3,27 +3,15 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Make the checkout importable as ansible_collections.dnsops.tkey, and share fixtures."""
+"""Make the checkout importable as ansible_collections.dnsops.tkey for every test."""
 
 from __future__ import annotations
 
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COLLECTIONS = os.path.join(ROOT, ".build", "collections")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from tests.support.paths import make_collection_importable  # noqa: E402  pylint: disable=wrong-import-position
 
-def _link_collection():
-    parent = os.path.join(COLLECTIONS, "ansible_collections", "dnsops")
-    link = os.path.join(parent, "tkey")
-    os.makedirs(parent, exist_ok=True)
-    if not os.path.islink(link):
-        os.symlink(ROOT, link)
-
-
-_link_collection()
-if COLLECTIONS not in sys.path:
-    sys.path.insert(0, COLLECTIONS)
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+make_collection_importable()
