@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Test tools and BIND 9.18 (named, dnssec-keygen, tsig-keygen, dig, rndc); Debian's own python3 libraries,
 # the oldest the modules support; faketime for the clock-skew test.
 APT_PACKAGES := bind9 bind9-utils bind9-dnsutils python3-venv python3-pip python3-dnspython python3-cryptography \
-	python3-pytest faketime git make podman runc catatonit debootstrap iproute2
+	python3-pytest faketime git make shellcheck podman runc catatonit debootstrap iproute2
 # containers.podman (for molecule and the lab's connection) comes out of the `ansible` package on PyPI,
 # because Galaxy is not reachable from these machines.
 ANSIBLE_BUNDLE := ansible==12.3.0

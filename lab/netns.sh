@@ -5,7 +5,10 @@
 # Containers join it with --network ns:/run/netns/NAME. Nothing in it can reach the host or the internet.
 set -euo pipefail
 action="${1:-}"; name="${2:-}"
-[ -n "$action" ] && [ -n "$name" ] || { echo "usage: $0 up|down NAME [ADDRESS...]" >&2; exit 2; }
+if [ -z "$action" ] || [ -z "$name" ]; then
+    echo "usage: $0 up|down NAME [ADDRESS...]" >&2
+    exit 2
+fi
 shift 2
 case "$action" in
     up)
