@@ -20,6 +20,10 @@ attributes:
     support: full
     details:
       - The diff shows key names, algorithms and expiry dates, never a secret.
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: posix
 """
 
     # For modules in the tkey action group.

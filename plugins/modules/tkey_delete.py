@@ -25,11 +25,6 @@ extends_documentation_fragment:
   - dnsops.tkey.tsig
   - dnsops.tkey.attributes
   - dnsops.tkey.attributes.actiongroup
-attributes:
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: posix
 options:
   key_file:
     description:

@@ -21,11 +21,6 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.files
   - dnsops.tkey.attributes
-attributes:
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: posix
 options:
   name:
     description:
