@@ -94,3 +94,21 @@ def test_tsig_key_idempotent_and_loaded_by_named(ansible, tmp_path):
     assert re.search(r'secret "([^"]+)"', open(path).read()).group(1) != secret
     failed, removed, out = ansible.module("tsig_key", dict(args, state="absent"))
     assert not failed and removed["changed"] and not os.path.exists(path), out
+
+
+def test_dh_keypair_absent_removes_every_pair_of_the_name(ansible_venv, tmp_path):
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    for size in (768, 1024):
+        failed, result, out = ansible_venv.module("dh_keypair", dict(name="server", directory=str(keys), size=size))
+        assert not failed and result["changed"], out
+    failed, result, out = ansible_venv.module("dh_keypair", dict(name="other", directory=str(keys), size=768))
+    assert not failed, out
+    args = dict(name="server", directory=str(keys), state="absent")
+    failed, check, out = ansible_venv.module("dh_keypair", args, check=True)
+    assert not failed and check["changed"] and len(check["removed"]) == 2 and len(os.listdir(str(keys))) == 6, out
+    failed, removed, out = ansible_venv.module("dh_keypair", args)
+    assert not failed and removed["changed"], out
+    assert sorted(os.listdir(str(keys))) == sorted([result["basename"] + ".key", result["basename"] + ".private"])
+    failed, again, out = ansible_venv.module("dh_keypair", args)
+    assert not failed and not again["changed"], out

@@ -153,3 +153,26 @@ def test_udp_transport_and_discovered_group(named, ansible_venv, tmp_path):
     with open(named.dh_public_file()) as handle:
         assert result["server_public_key"] == handle.read().strip()
     assert named.axfr("example.test", read_key(dest))[0]
+
+
+def test_client_key_pair_from_dnssec_keygen(named, ansible_venv, tmp_path):
+    """A client DH key pair made by BIND's own tool, in the server's group, given by its base name."""
+    out = run(["dnssec-keygen", "-K", str(tmp_path), "-T", "KEY", "-a", "DH", "-b", "768", "-n", "HOST", "sec1"]).stdout.strip()
+    dest = str(tmp_path / "tkey.key")
+    failed, result, text = ansible_venv.module("tkey_negotiate", negotiate_args(named, dest, client_key=str(tmp_path / out)))
+    assert not failed and result["changed"], text
+    assert named.axfr("example.test", read_key(dest))[0]
+
+
+def test_delete_with_key_name_and_secret(named, ansible_venv, tmp_path):
+    dest = str(tmp_path / "tkey.key")
+    failed, result, out = ansible_venv.module("tkey_negotiate", negotiate_args(named, dest))
+    assert not failed, out
+    _algorithm, name, secret = read_key(dest)
+    args = dict(server="127.0.0.1", port=named.port, key_name=name, key_secret=secret)
+    failed, done, out = ansible_venv.module("tkey_delete", args, diff=True)
+    assert not failed and done["changed"] and done["deleted"], out
+    assert secret not in out
+    assert not named.axfr("example.test", read_key(dest))[0]
+    failed, again, out = ansible_venv.module("tkey_delete", args)
+    assert not failed and not again["changed"], out
