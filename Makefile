@@ -20,7 +20,7 @@ PODMAN_COLLECTION := .build/collections/ansible_collections/containers/podman/MA
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps test unit sanity lint integration molecule bench bench-scale demo lab-down image image-trixie clean
+.PHONY: help deps test unit galaxy sanity lint integration molecule bench bench-scale demo lab-down image image-trixie clean
 
 help:
 	@echo "make demo | make lab-down | make test | make unit | make integration | make sanity | make lint | make molecule | make bench | make bench-scale"
@@ -90,7 +90,14 @@ bench: deps
 bench-scale: deps
 	$(PY) bench/rollout.py
 
-test: unit sanity lint integration molecule
+# The collection builds and installs offline, and its modules' documentation renders.
+galaxy: deps
+	rm -rf .build/galaxy && mkdir -p .build/galaxy
+	ansible-galaxy collection build --output-path .build/galaxy
+	ansible-galaxy collection install --offline --force -p .build/galaxy/collections .build/galaxy/dnsops-tkey-*.tar.gz
+	test "$$(ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/galaxy/collections ansible-doc -l dnsops.tkey | grep -c '^dnsops\.tkey\.')" = 4
+
+test: unit galaxy sanity lint integration molecule
 
 clean:
 	rm -rf .build .pytest_cache tests/output
