@@ -343,10 +343,6 @@ class DHKey(object):
         """K<name>+002+<tag>, the file name stem dnssec-keygen prints."""
         return "K%s+%03d+%05d" % (self.name, DH_ALGORITHM, self.tag)
 
-    @property
-    def is_private(self):
-        return self.x is not None
-
     def same_public(self, other):
         return self.group == other.group and self.y == other.y
 

@@ -18,6 +18,7 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _deps
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import ALGORITHMS
 
 SERVER_ARGS = dict(
     server=dict(type="str", required=True),
@@ -29,10 +30,7 @@ SERVER_ARGS = dict(
 TSIG_ARGS = dict(
     tsig_key_name=dict(type="str"),
     tsig_key_secret=dict(type="str", no_log=True),
-    tsig_key_algorithm=dict(
-        type="str", default="hmac-sha256",
-        choices=["hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"],
-    ),
+    tsig_key_algorithm=dict(type="str", default="hmac-sha256", choices=sorted(ALGORITHMS)),
     tsig_key_file=dict(type="path"),
 )
 
@@ -143,12 +141,3 @@ def read_text(path):
         if not os.path.exists(path):
             return None
         raise ValueError("cannot read %s: %s" % (path, exc.strerror or exc))
-
-
-def check_tsig_options(module):
-    """The TSIG credential options must name one key: a file, or a name with a secret."""
-    params = module.params
-    if params.get("tsig_key_file") and params.get("tsig_key_secret"):
-        module.fail_json(msg="give the initial key either as tsig_key_file or as tsig_key_name + tsig_key_secret, not both")
-    if params.get("tsig_key_secret") and not params.get("tsig_key_name"):
-        module.fail_json(msg="tsig_key_secret needs tsig_key_name (the name the server knows the key by)")

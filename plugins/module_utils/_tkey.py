@@ -43,9 +43,16 @@ from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import (
     DHKey,
     DHKeyError,
     key_rdata,
+    load_key,
     parse_key_rdata,
 )
-from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import ALGORITHMS, KeyStatement, canonical_algorithm
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import (
+    ALGORITHMS,
+    KeyStatement,
+    canonical_algorithm,
+    check_secret,
+    read_key_file,
+)
 
 MODE_DH = 2
 MODE_DELETE = 5
@@ -312,14 +319,13 @@ def _tkey_rrset(response, section):
 class NegotiatedKey(object):
     """The outcome of a negotiation; the secret never appears in repr()."""
 
-    def __init__(self, name, secret, inception, expiration, server_key, query_name):
+    def __init__(self, name, secret, inception, expiration, server_key):
         self.name = name  # without the final dot, as named.conf spells key names
         self.algorithm = NEGOTIATED_ALGORITHM
         self.secret = secret
         self.inception = inception
         self.expiration = expiration
         self.server_key = server_key
-        self.query_name = query_name
 
     def __repr__(self):
         return "NegotiatedKey(%r, expiration=%r)" % (self.name, self.expiration)
@@ -328,8 +334,25 @@ class NegotiatedKey(object):
     def secret_b64(self):
         return base64.b64encode(self.secret).decode("ascii")
 
-    def statement(self, metadata=None):
+    def statement(self, server, base_name):
+        """The key as a named.conf statement, with the metadata renewal_reason() reads back."""
+        metadata = {
+            "server": server.address,
+            "port": str(server.port),
+            "key_name": str(base_name).rstrip("."),
+            "inception": str(self.inception),
+            "expiration": str(self.expiration),
+            "expiration_utc": isoformat(self.expiration) or "never",
+            "server_key_tag": str(self.server_key.tag),
+        }
         return KeyStatement(self.name, self.algorithm, self.secret_b64, metadata)
+
+    def key_file_text(self, server, base_name):
+        """The content of the key file a secondary's named.conf includes."""
+        return self.statement(server, base_name).render([
+            "Negotiated with TKEY (RFC 2930 Diffie-Hellman) by dnsops.tkey.tkey_negotiate.",
+            "Written and renewed by Ansible; do not edit. The secret was computed here and on %s, never sent." % server,
+        ])
 
     def tsig(self):
         return tsig_key(self.name, self.secret_b64, self.algorithm)
@@ -442,7 +465,7 @@ def _negotiate_in_group(server, credential, base_name, group, server_key, client
     except DHKeyError as exc:
         raise ResponseError("the server's DH key from %s cannot be used (%s)" % (server, exc))
     secret = derive_secret(shared, nonce, answer.key)
-    return NegotiatedKey(final.to_text(True), secret, answer.inception, answer.expiration, found, qname.to_text(True))
+    return NegotiatedKey(final.to_text(True), secret, answer.inception, answer.expiration, found)
 
 
 def _tkey_error(code, server, what, group):
@@ -533,15 +556,62 @@ def server_knows_key(server, key_name):
     raise ResponseError("%s accepted a signature made with a random secret for key %s; this should never happen" % (server, key_name))
 
 
+def negotiate_proved(server, credential, base_name, **kwargs):
+    """negotiate(), then prove the new key with one query signed with it before anyone relies on it.
+
+    A key the server does not accept is deleted again (signed with CREDENTIAL, its creator).
+    """
+    key = negotiate(server, credential, base_name, **kwargs)
+    if not probe(server, key.tsig()):
+        try:
+            delete(server, key.name + ".", credential)
+        except TkeyError:
+            pass
+        raise TkeyError(
+            "%s did not accept the key it just negotiated (%s); it was deleted again and nothing was written; see named's log"
+            % (server, key.name)
+        )
+    return key
+
+
+def renewal_reason(current, server, base_name, server_key=None, renew_before=0, force=False, now=None):
+    """Why the key CURRENT (a KeyStatement read from the key file, or None) must be replaced, or 'current'.
+
+    Everything but the last check is local; the last sends one query signed with the current key, which
+    the server rejects with BADKEY once it has lost the key (a restart) or the key has expired.
+    """
+    if current is None:
+        return "absent"
+    if force:
+        return "forced"
+    meta = current.metadata
+    if not meta:
+        return "unmanaged"
+    if meta.get("server") != server.address or meta.get("port") != str(server.port):
+        return "server_changed"
+    if meta.get("key_name") != str(base_name).rstrip("."):
+        return "key_name_changed"
+    if server_key is not None and meta.get("server_key_tag") != str(server_key.tag):
+        return "server_key_changed"
+    expiration = int(meta.get("expiration", "0") or 0)
+    if expiration and (_now() if now is None else now) >= expiration - renew_before:
+        return "expiring"
+    if not probe(server, key_from_statement(current)):
+        return "rejected"
+    return "current"
+
+
 def server_from_options(options):
     """A Server from the modules' server, port, transport and timeout options."""
+    port = int(options.get("port", 53))
+    timeout = float(options.get("timeout", 10.0))
     if not options.get("server"):
         raise TkeyError("server is empty; give the primary's address")
-    if not 0 < int(options.get("port") or 53) < 65536:
-        raise TkeyError("port %s is not a port number (1-65535)" % options.get("port"))
-    if float(options.get("timeout") or 10.0) <= 0:
+    if not 0 < port < 65536:
+        raise TkeyError("port %d is not a port number (1-65535)" % port)
+    if timeout <= 0:
         raise TkeyError("timeout must be a positive number of seconds")
-    return Server(options["server"], options.get("port") or 53, options.get("transport") or "tcp", options.get("timeout") or 10.0)
+    return Server(options["server"], port, options.get("transport", "tcp"), timeout)
 
 
 def credential_from_options(options, prefix="tsig_key"):
@@ -549,13 +619,9 @@ def credential_from_options(options, prefix="tsig_key"):
     path = options.get(prefix + "_file")
     name = options.get(prefix + "_name")
     if path:
-        from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import read_key_file
-
         return key_from_statement(read_key_file(path, name))
     secret = options.get(prefix + "_secret")
     if name and secret:
-        from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import check_secret
-
         check_secret(secret, "secret of key %s" % name)
         return tsig_key(name, secret, options.get(prefix + "_algorithm") or "hmac-sha256")
     return None
@@ -563,8 +629,6 @@ def credential_from_options(options, prefix="tsig_key"):
 
 def load_server_key(value):
     """The server's public DH key from the text of its K*.key file, or from that file's path or base name."""
-    from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import load_key
-
     text = str(value).strip()
     tokens = text.split()
     if len(tokens) >= 5 and "KEY" in (token.upper() for token in tokens[:4]):

@@ -94,55 +94,46 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _module
+from ansible_collections.dnsops.tkey.plugins.module_utils import _module, _tkey
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyFileError, check_key_name, read_key_file
 
 
-def run(module, tkey, keyfile):
+def run(module):
     params = module.params
-    _module.check_tsig_options(module)
-    server = tkey.server_from_options(params)
+    server = _tkey.server_from_options(params)
     key_file = params["key_file"]
     own_key = None
     if key_file:
         if not os.path.exists(key_file):
             if not params["remove_key_file"]:
                 raise ValueError("key_file %s does not exist; give key_name with the initial key to delete a key whose file is gone" % key_file)
-            own_key = None
-        else:
-            own_key = tkey.key_from_statement(keyfile.read_key_file(key_file))
-        if own_key is None:
             return dict(changed=False, key_name="", deleted=False, key_file_removed=False)
+        own_key = _tkey.key_from_statement(read_key_file(key_file))
         key_name = own_key.name.to_text(True)
     else:
-        key_name = keyfile.check_key_name(params["key_name"])
+        key_name = check_key_name(params["key_name"])
         if params["key_secret"]:
-            own_key = tkey.tsig_key(key_name, params["key_secret"], params["key_algorithm"])
-    creator = None
-    if own_key is None:
-        creator = tkey.credential_from_options(params)
-        if creator is None:
-            raise tkey.TkeyError(
-                "nothing can sign the deletion of %s; give key_secret, or the initial key that negotiated it "
-                "(tsig_key_file, or tsig_key_name with tsig_key_secret)" % key_name
-            )
+            own_key = _tkey.tsig_key(key_name, params["key_secret"], params["key_algorithm"])
+    signer = own_key or _tkey.credential_from_options(params)
+    if signer is None:
+        raise _tkey.TkeyError(
+            "nothing can sign the deletion of %s; give key_secret, or the initial key that negotiated it "
+            "(tsig_key_file, or tsig_key_name with tsig_key_secret)" % key_name
+        )
 
-    if module.check_mode:
-        if own_key is not None:
-            exists = tkey.probe(server, own_key)
-        else:
-            exists = tkey.server_knows_key(server, key_name)
-        deleted = exists
+    if not module.check_mode:
+        deleted = _tkey.delete(server, key_name + ".", signer)
+    elif own_key is not None:
+        deleted = _tkey.probe(server, own_key)
     else:
-        deleted = tkey.delete(server, key_name + ".", own_key or creator)
-    removed = False
-    if key_file and params["remove_key_file"] and os.path.exists(key_file):
-        removed = True
-        if not module.check_mode:
-            os.unlink(key_file)
+        deleted = _tkey.server_knows_key(server, key_name)
+    removed = bool(key_file and params["remove_key_file"] and os.path.exists(key_file))
+    if removed and not module.check_mode:
+        os.unlink(key_file)
     result = dict(changed=deleted or removed, key_name=key_name, deleted=deleted, key_file_removed=removed)
     if module._diff:
         result["diff"] = dict(
-            before={"key_name": key_name, "on_server": deleted or "unknown to the server", "key_file": bool(removed)},
+            before={"key_name": key_name, "on_server": deleted or "unknown to the server", "key_file": removed},
             after={"key_name": key_name, "on_server": False, "key_file": False},
         )
     return result
@@ -166,11 +157,9 @@ def main():
         required_together=[("tsig_key_secret", "tsig_key_name")],
     )
     _module.require_libraries(module, "dnspython")
-    from ansible_collections.dnsops.tkey.plugins.module_utils import _keyfile, _tkey
-
     try:
-        module.exit_json(**run(module, _tkey, _keyfile))
-    except (_tkey.TkeyError, _keyfile.KeyFileError, ValueError) as exc:
+        module.exit_json(**run(module))
+    except (_tkey.TkeyError, KeyFileError, ValueError) as exc:
         module.fail_json(msg=str(exc))
 
 

@@ -178,24 +178,29 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _module
+from ansible_collections.dnsops.tkey.plugins.module_utils import _module, _tkey
+from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import DHKeyError, load_key
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyFileError, parse_key_file
 
 
-def _current_state(dest, keyfile):
-    """(statement or None, problem) for the key in DEST."""
+def _current_key(dest):
+    """The key statement in DEST, or None when DEST does not exist."""
     text = _module.read_text(dest)
     if text is None:
-        return None, "absent"
+        return None
     try:
-        keys = keyfile.parse_key_file(text, source="the file")
-    except keyfile.KeyFileError as exc:
-        raise keyfile.KeyFileError("%s exists and is not a key file (%s); remove it or choose another dest" % (dest, exc))
+        keys = parse_key_file(text, source="the file")
+    except KeyFileError as exc:
+        raise KeyFileError("%s exists and is not a key file (%s); remove it or choose another dest" % (dest, exc))
     if len(keys) != 1:
-        raise keyfile.KeyFileError("%s holds %d keys; dest must be a file of its own" % (dest, len(keys)))
-    return keys[0], None
+        raise KeyFileError("%s holds %d keys; dest must be a file of its own" % (dest, len(keys)))
+    return keys[0]
 
 
 def _summary(statement):
+    """What the diff shows of a key: never its secret."""
+    if statement is None:
+        return {}
     meta = statement.metadata
     return {
         "key_name": statement.name,
@@ -205,55 +210,44 @@ def _summary(statement):
     }
 
 
-def run(module, tkey, keyfile):
+def _result_fields(statement):
+    meta = statement.metadata
+    expiration = int(meta.get("expiration", "0") or 0)
+    return dict(
+        key_name=statement.name,
+        key_algorithm=statement.algorithm,
+        inception=_tkey.isoformat(int(meta.get("inception", "0") or 0)),
+        expiration=_tkey.isoformat(expiration),
+        expiration_epoch=expiration,
+    )
+
+
+def run(module):
     params = module.params
-    _module.check_tsig_options(module)
-    server = tkey.server_from_options(params)
-    credential = tkey.credential_from_options(params)
+    # Every option is checked before anything is sent or written.
+    server = _tkey.server_from_options(params)
+    credential = _tkey.credential_from_options(params)
     if credential is None:
-        raise tkey.TkeyError("the initial key is missing; give tsig_key_file, or tsig_key_name with tsig_key_secret")
+        raise _tkey.TkeyError("the initial key is missing; give tsig_key_file, or tsig_key_name with tsig_key_secret")
     lifetime = _module.parse_duration(params["lifetime"], "lifetime")
     renew_before = _module.parse_duration(params["renew_before"], "renew_before")
     if lifetime and renew_before >= lifetime:
         raise ValueError("renew_before (%ds) must be shorter than lifetime (%ds), or every run would renew" % (renew_before, lifetime))
-    server_key = tkey.load_server_key(params["server_public_key"]) if params["server_public_key"] else None
-    client_key = None
-    if params["client_key"]:
-        from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import load_key
-
-        client_key = load_key(params["client_key"])
-    tkey.request_name(params["key_name"])  # a bad key_name fails before anything is sent
+    server_key = _tkey.load_server_key(params["server_public_key"]) if params["server_public_key"] else None
+    client_key = load_key(params["client_key"]) if params["client_key"] else None
+    _tkey.request_name(params["key_name"])
     dest = params["dest"]
     if not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
         raise ValueError("the directory of dest %s does not exist; create it first" % dest)
 
-    current, reason = _current_state(dest, keyfile)
-    now = tkey._now()
-    if current is not None:
-        meta = current.metadata
-        base = str(params["key_name"]).rstrip(".")
-        expiration = int(meta.get("expiration", "0") or 0)
-        if params["force"]:
-            reason = "forced"
-        elif not meta:
-            reason = "unmanaged"
-        elif meta.get("server") != server.address or meta.get("port") != str(server.port):
-            reason = "server_changed"
-        elif meta.get("key_name") != base:
-            reason = "key_name_changed"
-        elif server_key is not None and meta.get("server_key_tag") != str(server_key.tag):
-            reason = "server_key_changed"
-        elif expiration and now >= expiration - renew_before:
-            reason = "expiring"
-        elif not tkey.probe(server, tkey.key_from_statement(current)):
-            reason = "rejected"
-        else:
-            reason = "current"
-
+    current = _current_key(dest)
+    reason = _tkey.renewal_reason(current, server, params["key_name"], server_key, renew_before, params["force"])
     result = dict(changed=False, reason=reason, superseded_key_name="")
-    before = _summary(current) if current is not None else {}
+    if current is not None:
+        result.update(_result_fields(current))
+    before = _summary(current)
+
     if reason == "current":
-        result.update(_result_fields(current, tkey))
         if not module.check_mode:
             result["changed"] = _module.ensure_attributes(module, dest, False)
         if module._diff:
@@ -261,43 +255,18 @@ def run(module, tkey, keyfile):
         return result
 
     result["changed"] = True
+    result["superseded_key_name"] = current.name if current is not None else ""
     if module.check_mode:
-        if current is not None:
-            result.update(_result_fields(current, tkey))
-        result["superseded_key_name"] = current.name if current is not None else ""
         if module._diff:
             result["diff"] = dict(before=before, after={"key_name": "(new key, %s)" % reason})
         return result
 
-    key = tkey.negotiate(server, credential, params["key_name"], server_key=server_key, client_key=client_key, lifetime=lifetime, now=now)
-    # Prove the new key before it replaces a working one; on failure remove it from the server again.
-    if not tkey.probe(server, key.tsig()):
-        try:
-            tkey.delete(server, key.name + ".", credential)
-        except tkey.TkeyError:
-            pass
-        raise tkey.TkeyError(
-            "%s did not accept the key it just negotiated (%s); %s was left unchanged; see named's log" % (server, key.name, dest)
-        )
-    metadata = {
-        "server": server.address,
-        "port": str(server.port),
-        "key_name": str(params["key_name"]).rstrip("."),
-        "inception": str(key.inception),
-        "expiration": str(key.expiration),
-        "expiration_utc": tkey.isoformat(key.expiration) or "never",
-        "server_key_tag": str(key.server_key.tag),
-    }
-    statement = key.statement(metadata)
-    comments = [
-        "Negotiated with TKEY (RFC 2930 Diffie-Hellman) by dnsops.tkey.tkey_negotiate.",
-        "Written and renewed by Ansible; do not edit. The secret was computed here and on %s, never sent." % server,
-    ]
+    key = _tkey.negotiate_proved(server, credential, params["key_name"], server_key=server_key, client_key=client_key, lifetime=lifetime)
     if params["backup"] and current is not None:
         result["backup_file"] = module.backup_local(dest)
-    _module.write_file(module, dest, statement.render(comments))
-    result.update(_result_fields(statement, tkey))
-    result["superseded_key_name"] = current.name if current is not None and current.name != key.name else ""
+    _module.write_file(module, dest, key.key_file_text(server, params["key_name"]))
+    statement = key.statement(server, params["key_name"])
+    result.update(_result_fields(statement))
     result["server_public_key"] = key.server_key.public_text().strip()
     result["server_key_tag"] = key.server_key.tag
     if params["return_secret"]:
@@ -305,18 +274,6 @@ def run(module, tkey, keyfile):
     if module._diff:
         result["diff"] = dict(before=before, after=_summary(statement))
     return result
-
-
-def _result_fields(statement, tkey):
-    meta = statement.metadata
-    expiration = int(meta.get("expiration", "0") or 0)
-    return dict(
-        key_name=statement.name,
-        key_algorithm=statement.algorithm,
-        inception=tkey.isoformat(int(meta.get("inception", "0") or 0)),
-        expiration=tkey.isoformat(expiration),
-        expiration_epoch=expiration,
-    )
 
 
 def main():
@@ -341,11 +298,9 @@ def main():
         required_together=[("tsig_key_secret", "tsig_key_name")],
     )
     _module.require_libraries(module, "dnspython", "cryptography")
-    from ansible_collections.dnsops.tkey.plugins.module_utils import _dhkey, _keyfile, _tkey
-
     try:
-        module.exit_json(**run(module, _tkey, _keyfile))
-    except (_tkey.TkeyError, _dhkey.DHKeyError, _keyfile.KeyFileError, ValueError) as exc:
+        module.exit_json(**run(module))
+    except (_tkey.TkeyError, DHKeyError, KeyFileError, ValueError) as exc:
         module.fail_json(msg=str(exc))
 
 

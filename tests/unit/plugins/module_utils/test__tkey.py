@@ -25,6 +25,7 @@ from dns.rdtypes.ANY.TKEY import TKEY
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _dhkey, _tkey
 from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import DHGroup, DHKey
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement, parse_key_file
 
 INITIAL = _tkey.tsig_key("tkeyinit", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0", "hmac-sha256")
 GROUP = DHGroup.well_known(768)
@@ -277,3 +278,92 @@ def test_client_key_in_another_group_is_refused_before_sending():
     with pytest.raises(_tkey.TkeyError, match="server's group"):
         _tkey.negotiate(server, INITIAL, "sec1", server_key=SERVER_KEY, client_key=client)
     assert server.queries == []
+
+
+class ProbeServer(object):
+    """Answers probes: signed with the probing key when it accepts it, TSIG BADKEY otherwise."""
+
+    def __init__(self, accepts):
+        self.accepts = accepts
+        self.address, self.port, self.probes = "192.0.2.1", 53, 0
+
+    def __str__(self):
+        return "192.0.2.1#53"
+
+    def send(self, query, what):
+        self.probes += 1
+        wire = query.to_wire()
+        if not self.accepts:
+            raise _tkey.PeerRejectedKey("BADKEY")
+        received = dns.message.from_wire(wire, keyring=query.keyring)
+        response = dns.message.make_response(received)
+        return dns.message.from_wire(response.to_wire(), keyring=query.keyring, request_mac=query.mac)
+
+
+def _current(**meta):
+    base = dict(server="192.0.2.1", port="53", key_name="sec1", expiration="1795591731", server_key_tag=str(SERVER_KEY.tag))
+    base.update(meta)
+    return KeyStatement("sec1-20261125062851-a3f9.server", "hmac-md5", "c2VjcmV0c2VjcmV0", dict((k, v) for k, v in base.items() if v is not None))
+
+
+@pytest.mark.parametrize("current,kwargs,reason,probes", [
+    (None, {}, "absent", 0),
+    ("good", dict(force=True), "forced", 0),
+    ("nometa", {}, "unmanaged", 0),
+    (dict(server="192.0.2.9"), {}, "server_changed", 0),
+    (dict(port="5353"), {}, "server_changed", 0),
+    (dict(key_name="sec2"), {}, "key_name_changed", 0),
+    (dict(server_key_tag="1"), dict(server_key=SERVER_KEY), "server_key_changed", 0),
+    ("good", dict(renew_before=3600, now=1795591731 - 3599), "expiring", 0),
+    ("good", dict(renew_before=3600, now=1795591731 - 3601), "current", 1),
+    (dict(expiration="0"), dict(renew_before=3600, now=2 ** 31), "current", 1),
+    ("good", dict(server_key=SERVER_KEY), "current", 1),
+])
+def test_renewal_reason(current, kwargs, reason, probes):
+    if current == "good":
+        statement = _current()
+    elif current == "nometa":
+        statement = KeyStatement("sec1-x.server", "hmac-md5", "c2VjcmV0c2VjcmV0")
+    elif isinstance(current, dict):
+        statement = _current(**current)
+    else:
+        statement = None
+    server = ProbeServer(accepts=True)
+    kwargs.setdefault("now", 1795588131)
+    assert _tkey.renewal_reason(statement, server, "sec1", **kwargs) == reason
+    assert server.probes == probes  # only a key that is otherwise fine costs a query
+
+
+def test_renewal_reason_rejected_after_a_restart():
+    server = ProbeServer(accepts=False)
+    assert _tkey.renewal_reason(_current(), server, "sec1.", now=1795588131) == "rejected"
+
+
+def test_negotiate_proved_deletes_a_key_the_server_refuses():
+    class RefusesTheNewKey(ScriptedServer):
+        def __init__(self):
+            super(RefusesTheNewKey, self).__init__()
+            self.deletions = 0
+
+        def send(self, query, what):
+            if what.startswith("probe"):
+                raise _tkey.PeerRejectedKey("BADKEY")
+            if what.startswith("TKEY deletion"):
+                self.deletions += 1
+                raise _tkey.TransportError("gone")
+            return super(RefusesTheNewKey, self).send(query, what)
+
+    server = RefusesTheNewKey()
+    with pytest.raises(_tkey.TkeyError, match="did not accept the key it just negotiated"):
+        _tkey.negotiate_proved(server, INITIAL, "sec1", server_key=SERVER_KEY)
+    assert server.deletions == 1
+
+
+def test_key_file_round_trips_its_metadata():
+    server = ScriptedServer()
+    key = _tkey.negotiate(server, INITIAL, "sec1.", server_key=SERVER_KEY, lifetime=3600, now=1795588131)
+    (statement,) = parse_key_file(key.key_file_text(server, "sec1."))
+    assert statement.secret_bytes == key.secret
+    assert statement.metadata["key_name"] == "sec1"
+    assert statement.metadata["expiration_utc"] == "2026-11-25T07:28:51Z"
+    assert _tkey.renewal_reason(statement, ProbeServer(accepts=True), "sec1", server_key=SERVER_KEY, now=1795588131) == "current"
