@@ -15,8 +15,8 @@ import sys
 import pytest
 
 from tests.support.named import NamedServer
+from tests.support.paths import COLLECTIONS
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 # The controller's virtualenv (newest dnspython/cryptography) and Debian 12's own python3 with
 # python3-dnspython 2.3 and python3-cryptography 38, the oldest versions the collection supports.
@@ -36,7 +36,7 @@ class Ansible(object):
         self.workdir = str(workdir)
         self.env = dict(
             os.environ,
-            ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
+            ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
             ANSIBLE_LOCALHOST_WARNING="false",
             ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
             ANSIBLE_NOCOLOR="1",

@@ -12,7 +12,7 @@ import os
 import re
 import time
 
-from tests.integration.conftest import ROOT
+from tests.support.paths import ROOT
 from tests.support.named import NamedServer, run
 
 PLAYBOOKS = os.path.join(ROOT, "tests", "integration", "playbooks")

@@ -197,9 +197,7 @@ class NamedServer(object):
     def restart(self):
         """A real restart: named forgets every negotiated key."""
         self.stop()
-        with open(self.log, "a") as handle:
-            handle.write("--- restart ---\n")
-        # the "running" marker must come from the new process
+        # the "running" marker wait_ready() looks for must come from the new process
         os.rename(self.log, self.log + ".%d" % int(time.time() * 1000))
         self.start()
 
@@ -231,7 +229,3 @@ class NamedServer(object):
 
     def dh_public_file(self):
         return os.path.join(self.directory, "K%s+002+%05d.key" % (self.dh_name.rstrip(".") + ".", self.dh_key_id))
-
-    def dh_key_files(self):
-        stem = os.path.join(self.directory, "K%s+002+%05d" % (self.dh_name.rstrip(".") + ".", self.dh_key_id))
-        return stem + ".key", stem + ".private"
