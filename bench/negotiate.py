@@ -28,7 +28,7 @@ sys.path.insert(0, ROOT)
 from tests.support.paths import make_collection_importable  # noqa: E402
 
 make_collection_importable()
-from ansible_collections.dnsops.tkey.plugins.module_utils import _dhkey, _tkey  # noqa: E402
+from ansible_collections.dnsops.tkey.plugins.module_utils import _dhkey, _tkey, _transport  # noqa: E402
 from tests.support.named import NamedServer  # noqa: E402
 
 
@@ -38,7 +38,7 @@ def percentile(values, fraction):
 
 
 def in_process(named, count):
-    server = _tkey.Server("127.0.0.1", named.port, timeout=5)
+    server = _transport.Server("127.0.0.1", named.port, timeout=5)
     initial = _tkey.tsig_key("tkeyinit", named.secrets["tkeyinit"], "hmac-sha256")
     server_key = _dhkey.load_key(named.dh_public_file(), private=False)
     for index in range(10):  # warm-up: imports, first parameter and peer-key validation

@@ -29,7 +29,7 @@ sys.path.insert(0, ROOT)
 from tests.support.paths import make_collection_importable  # noqa: E402
 
 make_collection_importable()
-from ansible_collections.dnsops.tkey.plugins.module_utils import _tkey  # noqa: E402
+from ansible_collections.dnsops.tkey.plugins.module_utils import _tkey, _transport  # noqa: E402
 from tests.support.named import NamedServer  # noqa: E402
 
 
@@ -85,7 +85,7 @@ def main():
                 elapsed, changed = playbook(inventory, dict(extra, bench_rotate="true"), options.forks)
                 print("rotation %d:        %6.1f s, %.0f ms per secondary, %d TKEY queries (negotiations + deletions)"
                       % (rotation, elapsed, elapsed * 1000 / count, named.tkey_queries() - queries))
-            server = _tkey.Server("127.0.0.1", named.port, timeout=5)
+            server = _transport.Server("127.0.0.1", named.port, timeout=5)
             every = set()
             for path in glob.glob(os.path.join(named.directory, "names-*.txt")):
                 with open(path) as handle:

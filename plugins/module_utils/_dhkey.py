@@ -32,6 +32,8 @@ try:
 except ImportError:  # very old cryptography: nothing to silence
     _DHDeprecation = DeprecationWarning
 
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DHKeyError
+
 KEY_RRTYPE = 25
 DH_ALGORITHM = 2
 KEY_FLAGS = 512  # "no authentication" use; what dnssec-keygen -T KEY -n HOST writes and BIND sends
@@ -61,10 +63,6 @@ WELL_KNOWN_SIZES = {768: 1, 1024: 2, 1536: 3}
 
 _LABEL_RE = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 _TIMESTAMP_RE = re.compile(r"^\d{14}$")
-
-
-class DHKeyError(ValueError):
-    """A DH key, key file or group that cannot be used; the message names cause and remedy."""
 
 
 def _int_to_bytes(value):
@@ -473,13 +471,13 @@ _PRIVATE_FIELDS = {
 
 def _parse_private_text(text, source):
     fields, meta, fmt, algorithm = {}, [], None, None
-    for raw in text.splitlines():
+    for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith(";"):
             continue
         tag, sep, value = line.partition(":")
-        if not sep:
-            raise DHKeyError("%s: the .private line %r is not 'Tag: value'" % (source, line[:30]))
+        if not sep:  # the line may hold key material: name it by number only
+            raise DHKeyError("%s: line %d of the .private file is not 'Tag: value'" % (source, number))
         tag, value = tag.strip(), value.strip()
         if tag == "Private-key-format":
             fmt = value

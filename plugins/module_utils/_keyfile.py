@@ -7,7 +7,7 @@
 
 """named.conf `key` statement files: what tsig-keygen writes, and what tkey_negotiate writes with metadata.
 
-Pure Python (standard library only).
+Pure Python (standard library only); errors are KeyFileError (_errors.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import KeyFileError
 
 # tsig-keygen's algorithm names -> (wire name, secret octets tsig-keygen makes)
 ALGORITHMS = {
@@ -32,10 +34,6 @@ _TOKEN_RE = re.compile(
     r'\s+|#[^\n]*|//[^\n]*|/\*.*?\*/|"(?P<string>(?:[^"\\]|\\.)*)"|(?P<punct>[{};])|(?P<word>[^\s{};"]+)',
     re.S,
 )
-
-
-class KeyFileError(ValueError):
-    """A key file or key statement that cannot be used; the message names cause and remedy."""
 
 
 def canonical_algorithm(name):

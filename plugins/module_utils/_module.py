@@ -5,7 +5,9 @@
 
 # PRIVATE to this collection: no compatibility promise for code outside dnsops.tkey.
 
-"""What the modules share on the Ansible side: option specs, dependency and error handling, file writing."""
+"""What the modules share on the Ansible side: option specs and their parsing, the guarded runner,
+dependency checks and file writing.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +20,11 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _deps
-from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import ALGORITHMS
+from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import DHKey, load_key
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DHKeyError, DnsopsError, OptionError
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import ALGORITHMS, check_secret, read_key_file
+from ansible_collections.dnsops.tkey.plugins.module_utils._tkey import key_from_statement, tsig_key
+from ansible_collections.dnsops.tkey.plugins.module_utils._transport import Server
 
 SERVER_ARGS = dict(
     server=dict(type="str", required=True),
@@ -39,6 +45,28 @@ DEFAULT_GROUP = "bind"
 
 _DURATION_RE = re.compile(r"(\d+)\s*([wdhms]?)", re.I)
 _UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
+
+
+def guarded_run(module, run):
+    """exit_json(**run(module)); a DnsopsError becomes a one-line failure, anything else a bug with its traceback."""
+    try:
+        result = run(module)
+    except DnsopsError as exc:
+        module.fail_json(msg=str(exc))
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        module.fail_json(
+            msg="%s failed unexpectedly, a bug in dnsops.tkey: %s: %s; please report it with the traceback that "
+            "ANSIBLE_DISPLAY_TRACEBACK=error (or -vvv before ansible-core 2.19) shows" % (module._name, type(exc).__name__, exc),
+            exception=traceback.format_exc(),
+        )
+    module.exit_json(**result)
+
+
+def hide(module, *secrets):
+    """Mask SECRETS in everything the module returns (messages and tracebacks included), as no_log options are."""
+    for secret in secrets:
+        if secret:
+            module.no_log_values.add(str(secret))
 
 
 def require_libraries(module, *libraries):
@@ -67,11 +95,59 @@ def _import_traceback(library):
     return None
 
 
+# --- options shared by several modules -------------------------------------------------------------
+
+def server_from_params(params):
+    """The _transport.Server of the server, port, transport and timeout options."""
+    if not params.get("server"):
+        raise OptionError("server is empty; give the primary's address")
+    port, timeout = params["port"], params["timeout"]
+    if not 0 < port < 65536:
+        raise OptionError("port %d is not a port number (1-65535)" % port)
+    if timeout <= 0:
+        raise OptionError("timeout must be a positive number of seconds, not %g" % timeout)
+    return Server(params["server"], port, params["transport"], timeout)
+
+
+def credential_from_params(module, prefix="tsig_key"):
+    """The dnspython key of <prefix>_file, or of <prefix>_name + _secret + _algorithm; None if neither is given.
+
+    A secret read from a file is hidden from the module's output at once.
+    """
+    params = module.params
+    path, name, secret = params.get(prefix + "_file"), params.get(prefix + "_name"), params.get(prefix + "_secret")
+    if path:
+        statement = read_key_file(path, name)
+        hide(module, statement.secret)
+        return key_from_statement(statement)
+    if name and secret:
+        check_secret(secret, "%s_secret of key %s" % (prefix, name))
+        return tsig_key(name, secret, params.get(prefix + "_algorithm") or "hmac-sha256")
+    return None
+
+
+def server_key_from_param(value, option="server_public_key"):
+    """The server's public DH key from the text of its K*.key file, or from that file's path or base name."""
+    text = str(value).strip()
+    tokens = text.split()
+    if len(tokens) >= 5 and "KEY" in (token.upper() for token in tokens[:4]):
+        try:
+            return DHKey.from_texts(text, source=option)
+        except DHKeyError as exc:
+            raise OptionError("%s is not a DH KEY record (%s); give the content or path of the server's K*.key" % (option, exc))
+    if os.path.exists(text) or os.path.exists(text + ".key"):
+        try:
+            return load_key(text, private=False)
+        except DHKeyError as exc:
+            raise OptionError("%s: %s" % (option, exc))
+    raise OptionError("%s is neither a KEY record nor an existing K*.key file: %r" % (option, text[:200]))
+
+
 def parse_duration(value, option):
-    """Seconds from 3600, '3600', '30d', '12h', '1d12h', '2w'; ValueError naming OPTION otherwise."""
+    """Seconds from 3600, '3600', '30d', '12h', '1d12h', '2w'; an OptionError naming OPTION otherwise."""
     text = str(value).strip()
     if not text:
-        raise ValueError("%s is empty; give seconds or a duration such as '30d' or '12h'" % option)
+        raise OptionError("%s is empty; give seconds or a duration such as '30d' or '12h'" % option)
     total, position = 0, 0
     for match in _DURATION_RE.finditer(text):
         if text[position:match.start()].strip():
@@ -79,9 +155,18 @@ def parse_duration(value, option):
         total += int(match.group(1)) * _UNITS[match.group(2).lower()]
         position = match.end()
     if position == 0 or text[position:].strip():
-        raise ValueError("%s %r is not a duration; give seconds or a value such as '30d', '12h' or '1d12h'" % (option, text))
+        raise OptionError("%s %r is not a duration; give seconds or a value such as '30d', '12h' or '1d12h'" % (option, text))
     return total
 
+
+def require_directory_of(path, option):
+    """An OptionError unless the directory PATH goes into exists."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise OptionError("the directory of %s %s does not exist; create it first (e.g. with ansible.builtin.file)" % (option, path))
+
+
+# --- files -----------------------------------------------------------------------------------------
 
 def file_args(module, path):
     """The module's owner/group/mode for PATH, with the collection's defaults for key files.
@@ -106,30 +191,29 @@ def write_file(module, path, content):
 
     The temporary file is created 0600 and gets its final owner, group and mode before the rename,
     so a secret is never readable by anyone else, not even for a moment (ansible's atomic_move
-    makes new files 0644 first). Return True: the content was written.
+    makes new files 0644 first). The caller has checked that the directory exists.
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise ValueError("directory %s does not exist; create it first (e.g. with ansible.builtin.file)" % directory)
     args = file_args(module, path)
-    handle, temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    handle, temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=os.path.dirname(os.path.abspath(path)))
     try:
         with os.fdopen(handle, "w") as stream:
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
-        temp_args = dict(args, path=temp)
-        module.set_fs_attributes_if_different(temp_args, True)
+        module.set_fs_attributes_if_different(dict(args, path=temp), True)
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
-    return True
 
 
-def ensure_attributes(module, path, changed):
-    """Apply owner/group/mode to an existing PATH whose content is already right."""
-    return module.set_fs_attributes_if_different(file_args(module, path), changed)
+def ensure_attributes(module, path, diff=None):
+    """Give an existing PATH whose content is right its owner/group/mode; True if they differed.
+
+    In check mode nothing is changed and a difference is only reported, as a real run would make it.
+    DIFF (a dict with 'before' and 'after') receives the attributes that differ.
+    """
+    return module.set_fs_attributes_if_different(file_args(module, path), False, diff=diff)
 
 
 def read_text(path):
@@ -140,4 +224,4 @@ def read_text(path):
     except (IOError, OSError) as exc:
         if not os.path.exists(path):
             return None
-        raise ValueError("cannot read %s: %s" % (path, exc.strerror or exc))
+        raise OptionError("cannot read %s: %s; check its permissions" % (path, exc.strerror or exc))

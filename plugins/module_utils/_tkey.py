@@ -7,8 +7,9 @@
 
 """The TKEY exchange with BIND 9.18 on dnspython: negotiate (RFC 2930 mode 2), delete (mode 5), probe.
 
-Pure Python over dnspython and cryptography; nothing here imports Ansible. Every failure is a TkeyError
-whose message is one sentence naming the cause and the remedy.
+Pure Python over dnspython and cryptography; nothing here imports Ansible. Every failure is a
+DnsopsError (_errors.py): a TkeyError for the exchange, a DHKeyError or KeyFileError for keys; its
+message is one sentence naming the cause and the remedy. The wire is _transport.Server's.
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ import datetime
 import hashlib
 import os
 import re
-import socket
-import struct
-import time
 
 try:
     import dns.exception
@@ -41,17 +39,24 @@ from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import (
     KEY_RRTYPE,
     DHGroup,
     DHKey,
-    DHKeyError,
     key_rdata,
-    load_key,
     parse_key_rdata,
+)
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import (
+    DHKeyError,
+    KeyFileError,
+    OptionError,
+    PeerRejectedKey,
+    PeerRejectedSignature,
+    PinMismatch,
+    ResponseError,
+    TkeyError,
+    TkeyRefused,
 )
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import (
     ALGORITHMS,
     KeyStatement,
     canonical_algorithm,
-    check_secret,
-    read_key_file,
 )
 
 MODE_DH = 2
@@ -65,38 +70,6 @@ MAX_LIFETIME = 2 ** 31 - 1 - 3600  # BIND compares times in serial arithmetic: b
 DISCOVERY_SIZES = (1536, 1024, 768)
 
 _TSIG_ERRORS = {16: "BADSIG", 17: "BADKEY", 18: "BADTIME", 19: "BADMODE", 20: "BADNAME", 21: "BADALG", 22: "BADTRUNC"}
-
-
-class TkeyError(Exception):
-    """A TKEY operation that failed; str() is the one-line message for the operator."""
-
-
-class TransportError(TkeyError):
-    """The server could not be reached or did not answer."""
-
-
-class PeerRejectedKey(TkeyError):
-    """The server answered NOTAUTH: it does not know the signing key (BADKEY)."""
-
-
-class PeerRejectedSignature(TkeyError):
-    """The server answered NOTAUTH: the signature does not verify with its secret (BADSIG)."""
-
-
-class ResponseError(TkeyError):
-    """The response is unsigned, fails TSIG verification, or does not make sense."""
-
-
-class TkeyRefused(TkeyError):
-    """The server answered with an rcode or TKEY error; .code is the TKEY error or None."""
-
-    def __init__(self, message, code=None):
-        super(TkeyRefused, self).__init__(message)
-        self.code = code
-
-
-class PinMismatch(ResponseError):
-    """The server's DH key differs from the pinned one."""
 
 
 def _now():
@@ -116,7 +89,7 @@ def tsig_key(name, secret, algorithm):
     try:
         return dns.tsig.Key(dns.name.from_text(name), secret, dns.name.from_text(ALGORITHMS[algorithm][0]))
     except (dns.exception.DNSException, ValueError, TypeError) as exc:
-        raise TkeyError("TSIG key %s cannot be used (%s); check its name and base64 secret" % (name, exc))
+        raise KeyFileError("TSIG key %s cannot be used (%s); check its name and base64 secret" % (name, exc))
 
 
 def key_from_statement(statement):
@@ -136,154 +109,32 @@ def derive_secret(shared, client_nonce, server_nonce):
     return head + digest[len(shared):]
 
 
-def request_name(base, now=None, salt=None):
-    """A fresh query name from BASE ('sec1' -> 'sec1-20261125062851-a3f9.'): a live name is refused with BADNAME."""
+def check_base_name(base):
+    """BASE ('sec1', 'sec1.example') as a dnspython name, or an OptionError saying why it cannot be a key name."""
     text = str(base).strip().rstrip(".")
     if not text:
-        raise TkeyError("key_name is empty; give a short name such as the secondary's host name")
+        raise OptionError("the key name is empty; give a short name such as the secondary's host name")
     for label in text.split("."):
         if not re.match(r"^[A-Za-z0-9_-]{1,63}$", label):
-            raise TkeyError(
-                "key_name %r is not a DNS name of letters, digits, '-' and '_' (label %r); use for example the secondary's host name"
+            raise OptionError(
+                "key name %r is not a DNS name of letters, digits, '-' and '_' (label %r); use for example the secondary's host name"
                 % (base, label)
             )
+    if len(text.split(".")[0]) > 43:
+        raise OptionError("key name %r: its first label is too long for the time stamp the server needs; keep it to 43 characters" % base)
     try:
-        name = dns.name.from_text(text + ".")
+        return dns.name.from_text(text + ".")
     except dns.exception.DNSException as exc:
-        raise TkeyError("key_name %r is not a DNS name (%s)" % (base, exc))
-    first = name.labels[0].decode("ascii", "replace")
+        raise OptionError("key name %r is not a DNS name (%s)" % (base, exc))
+
+
+def request_name(base, now=None, salt=None):
+    """A fresh query name from BASE ('sec1' -> 'sec1-20261125062851-a3f9.'): a live name is refused with BADNAME."""
+    name = check_base_name(base)
+    first = name.labels[0].decode("ascii")
     stamp = datetime.datetime.fromtimestamp(now if now is not None else _now(), datetime.timezone.utc).strftime("%Y%m%d%H%M%S")
     label = "%s-%s-%s" % (first, stamp, salt if salt is not None else os.urandom(2).hex())
-    if len(label) > 63:
-        raise TkeyError("key_name's first label %r is too long; keep it to 43 characters" % first)
-    try:
-        return dns.name.Name((label.encode("ascii"),) + name.labels[1:])
-    except (dns.exception.DNSException, UnicodeError) as exc:
-        raise TkeyError("key_name %r cannot be used (%s)" % (base, exc))
-
-
-class Server(object):
-    """Where and how to reach named: address, port, transport (tcp or udp) and timeout in seconds."""
-
-    def __init__(self, address, port=53, transport="tcp", timeout=10.0):
-        if transport not in ("tcp", "udp"):
-            raise TkeyError("transport %r is not tcp or udp" % (transport,))
-        self.address = address
-        self.port = int(port)
-        self.transport = transport
-        self.timeout = float(timeout)
-
-    def __str__(self):
-        return "%s#%d" % (self.address, self.port)
-
-    def _resolve(self):
-        try:
-            infos = socket.getaddrinfo(self.address, self.port, 0, socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise TransportError("cannot resolve server %r (%s); give its IP address" % (self.address, exc))
-        return infos[0][4][0]
-
-    def exchange(self, query, address):
-        """One query, one answer, over TCP (length-prefixed) or UDP, parsed and TSIG-verified by dnspython.
-
-        dns.query is not used on purpose: with Debian 12's dnspython 2.3 importing it pulls in httpx and
-        requests for DNS over HTTPS, about 150 ms of every module run; a TKEY exchange needs one round trip.
-        """
-        wire = query.to_wire()
-        deadline = time.monotonic() + self.timeout
-        if self.transport == "tcp":
-            with socket.create_connection((address, self.port), timeout=self.timeout) as sock:
-                sock.sendall(struct.pack("!H", len(wire)) + wire)
-                (length,) = struct.unpack("!H", _receive(sock, 2, deadline))
-                data = _receive(sock, length, deadline)
-        else:
-            family = socket.AF_INET6 if ":" in address else socket.AF_INET
-            with socket.socket(family, socket.SOCK_DGRAM) as sock:
-                sock.connect((address, self.port))  # a connected socket only hears from the server
-                sock.settimeout(self.timeout)
-                sock.send(wire)
-                for _datagram in range(64):  # skip stray datagrams with another ID, but not forever
-                    sock.settimeout(max(deadline - time.monotonic(), 0.001))
-                    data = sock.recv(65535)
-                    if len(data) >= 2 and data[:2] == wire[:2]:
-                        break
-                else:
-                    raise dns.exception.FormError("no answer with the query's ID among 64 datagrams")
-        response = dns.message.from_wire(
-            data, keyring=query.keyring, request_mac=query.mac, raise_on_truncation=self.transport == "udp"
-        )
-        if not query.is_response(response):
-            raise dns.exception.FormError("the answer does not match the query")
-        return response
-
-    def send(self, query, what):
-        """Send QUERY; return the verified response or raise a TkeyError subclass."""
-        address = self._resolve()
-        try:
-            if self.transport == "udp":
-                query.use_edns(0, payload=4096)
-            return self.exchange(query, address)
-        except dns.message.Truncated:
-            raise TransportError(
-                "the %s response from %s was truncated over UDP (the server may already hold the key); use transport tcp" % (what, self)
-            )
-        except (dns.exception.Timeout, socket.timeout):
-            raise TransportError(
-                "no answer from %s over %s within %gs to the %s; check that named runs and listens there"
-                % (self, self.transport.upper(), self.timeout, what)
-            )
-        except dns.tsig.PeerBadKey:
-            raise PeerRejectedKey(
-                "%s does not know TSIG key %s (TSIG BADKEY); check the key name, or add the key to the server's named.conf"
-                % (self, query.keyname.to_text(True))
-            )
-        except dns.tsig.PeerBadSignature:
-            raise PeerRejectedSignature(
-                "%s rejected the signature made with key %s (TSIG BADSIG): the secret or algorithm differs from the server's"
-                % (self, query.keyname.to_text(True))
-            )
-        except dns.tsig.PeerBadTime:
-            raise TkeyRefused(
-                "%s rejected the request time (TSIG BADTIME): this host's clock and the server's differ by more than 5 minutes; sync them with NTP"
-                % self
-            )
-        except dns.tsig.PeerError as exc:
-            raise TkeyRefused("%s refused the TSIG signature of the %s (%s)" % (self, what, exc))
-        except (dns.tsig.BadSignature, dns.tsig.BadKey, dns.tsig.BadAlgorithm, dns.message.UnknownTSIGKey) as exc:
-            raise ResponseError(
-                "the response from %s to the %s failed TSIG verification (%s): it was not sent by a server holding key %s"
-                % (self, what, exc.__class__.__name__, query.keyname.to_text(True))
-            )
-        except dns.tsig.BadTime:
-            raise ResponseError(
-                "the response from %s to the %s is signed at a time more than the fudge away; sync this host's clock with NTP" % (self, what)
-            )
-        except (dns.exception.FormError, dns.exception.SyntaxError, ValueError, struct.error) as exc:
-            if "TSIG" in str(exc):  # newer dnspython refuses an unsigned answer to a signed query itself
-                raise ResponseError(
-                    "the response from %s to the %s is not signed with key %s; refusing to trust it" % (self, what, query.keyname.to_text(True))
-                )
-            raise ResponseError("the response from %s to the %s is malformed (%s)" % (self, what, exc))
-        except (ConnectionError, EOFError, OSError) as exc:
-            raise TransportError(
-                "cannot reach %s over %s for the %s (%s); check that named runs and listens there"
-                % (self, self.transport.upper(), what, getattr(exc, "strerror", None) or exc)
-            )
-
-
-def _receive(sock, count, deadline):
-    """COUNT octets from a stream socket before DEADLINE (time.monotonic())."""
-    data = b""
-    while len(data) < count:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise socket.timeout("timed out")
-        sock.settimeout(remaining)
-        chunk = sock.recv(count - len(data))
-        if not chunk:
-            raise EOFError("the server closed the connection")
-        data += chunk
-    return data
+    return dns.name.Name((label.encode("ascii"),) + name.labels[1:])
 
 
 def _require_signed(response, key, server, what):
@@ -395,7 +246,7 @@ def negotiate(server, credential, base_name, server_key=None, client_key=None, g
     groups are tried in turn, since the server answers BADKEY for a foreign group without creating a key.
     """
     if server_key is not None and client_key is not None and server_key.group != client_key.group:
-        raise TkeyError(
+        raise OptionError(
             "client_key %s uses the %s but the server key uses the %s; make the client key in the server's group"
             % (client_key.basename, client_key.group.describe(), server_key.group.describe())
         )
@@ -409,7 +260,7 @@ def negotiate(server, credential, base_name, server_key=None, client_key=None, g
         groups = [DHGroup.well_known(size) for size in DISCOVERY_SIZES]
     lifetime = int(lifetime)
     if lifetime < 0 or lifetime > MAX_LIFETIME:
-        raise TkeyError("lifetime %d is out of range; use 0 (never expires) or up to %d seconds (about 68 years)" % (lifetime, MAX_LIFETIME))
+        raise OptionError("lifetime %d is out of range; use 0 (never expires) or up to %d seconds (about 68 years)" % (lifetime, MAX_LIFETIME))
     last_error = None
     for candidate in groups:
         try:
@@ -599,46 +450,3 @@ def renewal_reason(current, server, base_name, server_key=None, renew_before=0, 
     if not probe(server, key_from_statement(current)):
         return "rejected"
     return "current"
-
-
-def server_from_options(options):
-    """A Server from the modules' server, port, transport and timeout options."""
-    port = int(options.get("port", 53))
-    timeout = float(options.get("timeout", 10.0))
-    if not options.get("server"):
-        raise TkeyError("server is empty; give the primary's address")
-    if not 0 < port < 65536:
-        raise TkeyError("port %d is not a port number (1-65535)" % port)
-    if timeout <= 0:
-        raise TkeyError("timeout must be a positive number of seconds")
-    return Server(options["server"], port, options.get("transport", "tcp"), timeout)
-
-
-def credential_from_options(options, prefix="tsig_key"):
-    """The dnspython key named by <prefix>_file, or by <prefix>_name + _secret + _algorithm; None if neither."""
-    path = options.get(prefix + "_file")
-    name = options.get(prefix + "_name")
-    if path:
-        return key_from_statement(read_key_file(path, name))
-    secret = options.get(prefix + "_secret")
-    if name and secret:
-        check_secret(secret, "secret of key %s" % name)
-        return tsig_key(name, secret, options.get(prefix + "_algorithm") or "hmac-sha256")
-    return None
-
-
-def load_server_key(value):
-    """The server's public DH key from the text of its K*.key file, or from that file's path or base name."""
-    text = str(value).strip()
-    tokens = text.split()
-    if len(tokens) >= 5 and "KEY" in (token.upper() for token in tokens[:4]):
-        try:
-            return DHKey.from_texts(text, source="server_public_key")
-        except DHKeyError as exc:
-            raise TkeyError("server_public_key is not a DH KEY record (%s); give the content or path of the server's K*.key" % exc)
-    if os.path.exists(text) or os.path.exists(text + ".key"):
-        try:
-            return load_key(text, private=False)
-        except DHKeyError as exc:
-            raise TkeyError("server_public_key: %s" % exc)
-    raise TkeyError("server_public_key is neither a KEY record nor an existing K*.key file: %r" % text[:200])

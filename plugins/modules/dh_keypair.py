@@ -130,6 +130,10 @@ from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import (
     find_key_pairs,
     normalize_key_name,
 )
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import OptionError
+
+# A key tag already on disk: draw again (2^16 tags, so hardly ever twice).
+_TAG_ATTEMPTS = 16
 
 
 def _describe(key, directory):
@@ -144,62 +148,69 @@ def _describe(key, directory):
     )
 
 
+def _new_key(name, group, directory):
+    for _attempt in range(_TAG_ATTEMPTS):
+        key = DHKey.generate(name, group)
+        if not os.path.exists(os.path.join(directory, key.basename + ".key")):
+            return key
+    raise DHKeyError("could not find a free key tag for %s in %s; remove old key files" % (name, directory))
+
+
+def _remove(module, directory, name):
+    """Remove every DH key file of NAME (none in check mode); the base names that were (or would be) removed."""
+    prefix = "K%s+002+" % name
+    removed = []
+    for entry in sorted(os.listdir(directory)):
+        if entry.startswith(prefix) and entry.endswith((".key", ".private")):
+            removed.append(entry.rsplit(".", 1)[0])
+            if not module.check_mode:
+                os.unlink(os.path.join(directory, entry))
+    return sorted(set(removed))
+
+
 def run(module):
     params = module.params
     name = normalize_key_name(params["name"])
     directory = params["directory"]
     if not os.path.isdir(directory):
-        raise DHKeyError("directory %s does not exist; create it first (named's 'directory' option)" % directory)
+        raise OptionError("directory %s does not exist; create it first (named's 'directory' option)" % directory)
     if params["prime"]:
         group = DHGroup.from_text(params["prime"], params["generator"])
     else:
         group = DHGroup.well_known(params["size"])
     pairs, problems = find_key_pairs(directory, name)
+    for key in pairs:
+        _module.hide(module, str(key.x))
     result = dict(changed=False, name=name)
     before = sorted(key.basename for key in pairs)
+    diff = dict(before={"keys": before}, after={"keys": before})
 
     if params["state"] == "absent":
-        removed = []
-        prefix = "K%s+002+" % name
-        for entry in sorted(os.listdir(directory)):
-            if entry.startswith(prefix) and entry.endswith((".key", ".private")):
-                removed.append(entry)
-                if not module.check_mode:
-                    os.unlink(os.path.join(directory, entry))
-        result.update(changed=bool(removed), removed=sorted(set(e.rsplit(".", 1)[0] for e in removed)))
-        after = []
+        removed = _remove(module, directory, name)
+        result.update(changed=bool(removed), removed=removed)
+        diff["after"] = {"keys": []}
     else:
-        matching = [key for key in pairs if key.group == group]
         result["size"] = group.bits
-        if matching:
-            key = matching[0]
-            result.update(_describe(key, directory))
-            if not module.check_mode:
-                changed = _module.ensure_attributes(module, result["public_file"], False)
-                result["changed"] = _module.ensure_attributes(module, result["private_file"], changed)
-            after = before
+        matching = [key for key in pairs if key.group == group]
+        if matching:  # keep the pair (the newest first), but give both files the requested attributes
+            result.update(_describe(matching[0], directory))
+            changed = _module.ensure_attributes(module, result["private_file"], diff)
+            result["changed"] = _module.ensure_attributes(module, result["public_file"], diff) or changed
         else:
             result["changed"] = True
             if module.check_mode:
-                after = before + ["K%s+002+(new)" % name]
+                diff["after"] = {"keys": before + ["K%s+002+(new)" % name]}
             else:
-                key = DHKey.generate(name, group)
-                for _attempt in range(16):  # a tag already on disk: draw again (2^16 tags, so rarely twice)
-                    if not os.path.exists(os.path.join(directory, key.basename + ".key")):
-                        break
-                    key = DHKey.generate(name, group)
-                else:
-                    raise DHKeyError("could not find a free key tag for %s in %s; remove old key files" % (name, directory))
+                key = _new_key(name, group, directory)
                 result.update(_describe(key, directory))
                 # .private first: a .key without its .private is the state named cannot use.
                 _module.write_file(module, result["private_file"], key.private_text())
                 _module.write_file(module, result["public_file"], key.public_text())
-                after = sorted(before + [key.basename])
-        if problems:
-            for problem in problems:
-                module.warn("ignored an unusable key pair: %s" % problem)
+                diff["after"] = {"keys": sorted(before + [key.basename])}
+    for problem in problems:
+        module.warn("ignored an unusable key pair: %s" % problem)
     if module._diff:
-        result["diff"] = dict(before={"keys": before}, after={"keys": after})
+        result["diff"] = diff
     return result
 
 
@@ -217,10 +228,7 @@ def main():
         supports_check_mode=True,
     )
     _module.require_libraries(module, "cryptography")
-    try:
-        module.exit_json(**run(module))
-    except (DHKeyError, ValueError) as exc:
-        module.fail_json(msg=str(exc))
+    _module.guarded_run(module, run)
 
 
 if __name__ == "__main__":

@@ -95,28 +95,31 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _module, _tkey
-from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyFileError, check_key_name, read_key_file
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import OptionError
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import check_key_name, read_key_file
 
 
 def run(module):
     params = module.params
-    server = _tkey.server_from_options(params)
+    server = _module.server_from_params(params)
     key_file = params["key_file"]
     own_key = None
     if key_file:
         if not os.path.exists(key_file):
             if not params["remove_key_file"]:
-                raise ValueError("key_file %s does not exist; give key_name with the initial key to delete a key whose file is gone" % key_file)
+                raise OptionError("key_file %s does not exist; give key_name with the initial key to delete a key whose file is gone" % key_file)
             return dict(changed=False, key_name="", deleted=False, key_file_removed=False)
-        own_key = _tkey.key_from_statement(read_key_file(key_file))
+        statement = read_key_file(key_file)
+        _module.hide(module, statement.secret)
+        own_key = _tkey.key_from_statement(statement)
         key_name = own_key.name.to_text(True)
     else:
         key_name = check_key_name(params["key_name"])
         if params["key_secret"]:
             own_key = _tkey.tsig_key(key_name, params["key_secret"], params["key_algorithm"])
-    signer = own_key or _tkey.credential_from_options(params)
+    signer = own_key or _module.credential_from_params(module)
     if signer is None:
-        raise _tkey.TkeyError(
+        raise OptionError(
             "nothing can sign the deletion of %s; give key_secret, or the initial key that negotiated it "
             "(tsig_key_file, or tsig_key_name with tsig_key_secret)" % key_name
         )
@@ -157,10 +160,7 @@ def main():
         required_together=[("tsig_key_secret", "tsig_key_name")],
     )
     _module.require_libraries(module, "dnspython")
-    try:
-        module.exit_json(**run(module))
-    except (_tkey.TkeyError, KeyFileError, ValueError) as exc:
-        module.fail_json(msg=str(exc))
+    _module.guarded_run(module, run)
 
 
 if __name__ == "__main__":

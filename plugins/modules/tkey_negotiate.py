@@ -174,17 +174,16 @@ secret:
   type: str
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _module, _tkey
-from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import DHKeyError, load_key
-from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyFileError, parse_key_file
+from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import load_key
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import KeyFileError, OptionError
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import parse_key_file
 
 
-def _current_key(dest):
-    """The key statement in DEST, or None when DEST does not exist."""
+def _current_key(module, dest):
+    """The key statement in DEST, or None when DEST does not exist; its secret is hidden at once."""
     text = _module.read_text(dest)
     if text is None:
         return None
@@ -192,6 +191,8 @@ def _current_key(dest):
         keys = parse_key_file(text, source="the file")
     except KeyFileError as exc:
         raise KeyFileError("%s exists and is not a key file (%s); remove it or choose another dest" % (dest, exc))
+    for key in keys:
+        _module.hide(module, key.secret)
     if len(keys) != 1:
         raise KeyFileError("%s holds %d keys; dest must be a file of its own" % (dest, len(keys)))
     return keys[0]
@@ -225,22 +226,25 @@ def _result_fields(statement):
 def run(module):
     params = module.params
     # Every option is checked before anything is sent or written.
-    server = _tkey.server_from_options(params)
-    credential = _tkey.credential_from_options(params)
+    server = _module.server_from_params(params)
+    credential = _module.credential_from_params(module)
     if credential is None:
-        raise _tkey.TkeyError("the initial key is missing; give tsig_key_file, or tsig_key_name with tsig_key_secret")
+        raise OptionError("the initial key is missing; give tsig_key_file, or tsig_key_name with tsig_key_secret")
     lifetime = _module.parse_duration(params["lifetime"], "lifetime")
     renew_before = _module.parse_duration(params["renew_before"], "renew_before")
     if lifetime and renew_before >= lifetime:
-        raise ValueError("renew_before (%ds) must be shorter than lifetime (%ds), or every run would renew" % (renew_before, lifetime))
-    server_key = _tkey.load_server_key(params["server_public_key"]) if params["server_public_key"] else None
+        raise OptionError("renew_before (%ds) must be shorter than lifetime (%ds), or every run would renew" % (renew_before, lifetime))
+    if lifetime > _tkey.MAX_LIFETIME:
+        raise OptionError("lifetime %d is out of range; use 0 (never expires) or up to %d seconds (about 68 years)" % (lifetime, _tkey.MAX_LIFETIME))
+    server_key = _module.server_key_from_param(params["server_public_key"]) if params["server_public_key"] else None
     client_key = load_key(params["client_key"]) if params["client_key"] else None
-    _tkey.request_name(params["key_name"])
+    if client_key is not None:
+        _module.hide(module, str(client_key.x))
+    _tkey.check_base_name(params["key_name"])
     dest = params["dest"]
-    if not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
-        raise ValueError("the directory of dest %s does not exist; create it first" % dest)
+    _module.require_directory_of(dest, "dest")
 
-    current = _current_key(dest)
+    current = _current_key(module, dest)
     reason = _tkey.renewal_reason(current, server, params["key_name"], server_key, renew_before, params["force"])
     result = dict(changed=False, reason=reason, superseded_key_name="")
     if current is not None:
@@ -248,10 +252,10 @@ def run(module):
     before = _summary(current)
 
     if reason == "current":
-        if not module.check_mode:
-            result["changed"] = _module.ensure_attributes(module, dest, False)
+        diff = dict(before=dict(before), after=dict(before))
+        result["changed"] = _module.ensure_attributes(module, dest, diff)
         if module._diff:
-            result["diff"] = dict(before=before, after=before)
+            result["diff"] = diff
         return result
 
     result["changed"] = True
@@ -262,6 +266,8 @@ def run(module):
         return result
 
     key = _tkey.negotiate_proved(server, credential, params["key_name"], server_key=server_key, client_key=client_key, lifetime=lifetime)
+    if not params["return_secret"]:
+        _module.hide(module, key.secret_b64)
     if params["backup"] and current is not None:
         result["backup_file"] = module.backup_local(dest)
     _module.write_file(module, dest, key.key_file_text(server, params["key_name"]))
@@ -298,10 +304,7 @@ def main():
         required_together=[("tsig_key_secret", "tsig_key_name")],
     )
     _module.require_libraries(module, "dnspython", "cryptography")
-    try:
-        module.exit_json(**run(module))
-    except (_tkey.TkeyError, DHKeyError, KeyFileError, ValueError) as exc:
-        module.fail_json(msg=str(exc))
+    _module.guarded_run(module, run)
 
 
 if __name__ == "__main__":

@@ -109,6 +109,32 @@ from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import (
 )
 
 
+def _existing_key(module, path, name):
+    """(text, the key statement called NAME) of PATH: (None, None) if PATH is absent, (text, None) if empty."""
+    text = _module.read_text(path)
+    if text is None:
+        return None, None
+    try:
+        keys = parse_key_file(text, source="the file")
+    except KeyFileError as exc:
+        raise KeyFileError("%s exists and is not a key file (%s); remove it or choose another path" % (path, exc))
+    for key in keys:
+        _module.hide(module, key.secret)
+    existing = next((key for key in keys if key.name.lower() == name.lower()), None)
+    if existing is None and keys:
+        raise KeyFileError("%s holds other keys (%s), not %s; choose another path" % (path, ", ".join(k.name for k in keys), name))
+    return text, existing
+
+
+def _keep(existing, params):
+    """Whether the key in the file is what the options ask for, so that it stays as it is."""
+    if existing is None or existing.algorithm != params["algorithm"]:
+        return False
+    if params["secret"] is not None:
+        return existing.secret_bytes == base64.b64decode(params["secret"])
+    return not params["regenerate"]
+
+
 def run(module):
     params = module.params
     name = check_key_name(params["name"])
@@ -116,16 +142,9 @@ def run(module):
     algorithm = params["algorithm"]
     if params["secret"] is not None:
         check_secret(params["secret"], "secret option")
-    existing_text = _module.read_text(path)
-    existing = None
-    if existing_text is not None:
-        try:
-            keys = parse_key_file(existing_text, source="the file")
-        except KeyFileError as exc:
-            raise KeyFileError("%s exists and is not a key file (%s); remove it or choose another path" % (path, exc))
-        existing = next((key for key in keys if key.name.lower() == name.lower()), None)
-        if existing is None and keys:
-            raise KeyFileError("%s holds other keys (%s), not %s; choose another path" % (path, ", ".join(k.name for k in keys), name))
+    if params["state"] == "present":
+        _module.require_directory_of(path, "path")
+    existing_text, existing = _existing_key(module, path, name)
     result = dict(changed=False, name=name, algorithm=algorithm, path=path)
     before = {"path": path, "state": "absent"}
     if existing is not None:
@@ -136,31 +155,24 @@ def run(module):
             result["changed"] = True
             if not module.check_mode:
                 os.unlink(path)
-        after = {"path": path, "state": "absent"}
+        diff = dict(before=before, after={"path": path, "state": "absent"})
     else:
-        keep = (
-            existing is not None
-            and existing.algorithm == algorithm
-            and (params["secret"] is None and not params["regenerate"] or
-                 params["secret"] is not None and existing.secret_bytes == base64.b64decode(params["secret"]))
-        )
-        after = {"path": path, "state": "present", "name": name, "algorithm": algorithm}
-        if keep:
-            if not module.check_mode:
-                result["changed"] = _module.ensure_attributes(module, path, False)
+        diff = dict(before=before, after={"path": path, "state": "present", "name": name, "algorithm": algorithm})
+        if _keep(existing, params):
+            result["changed"] = _module.ensure_attributes(module, path, diff)
         else:
             result["changed"] = True
+            if existing is not None:
+                diff["after"]["secret"] = "(replaced, not shown)"
             if params["secret"] is not None:
                 secret = params["secret"].strip()
             else:
                 secret = base64.b64encode(os.urandom(ALGORITHMS[algorithm][1])).decode("ascii")
-            statement = KeyStatement(name, algorithm, secret)
+                _module.hide(module, secret)
             if not module.check_mode:
-                _module.write_file(module, path, statement.render())
-        if not keep and existing is not None:
-            after["secret"] = "(replaced, not shown)"
+                _module.write_file(module, path, KeyStatement(name, algorithm, secret).render())
     if module._diff:
-        result["diff"] = dict(before=before, after=after)
+        result["diff"] = diff
     return result
 
 
@@ -177,10 +189,7 @@ def main():
         add_file_common_args=True,
         supports_check_mode=True,
     )
-    try:
-        module.exit_json(**run(module))
-    except (KeyFileError, ValueError) as exc:
-        module.fail_json(msg=str(exc))
+    _module.guarded_run(module, run)
 
 
 if __name__ == "__main__":

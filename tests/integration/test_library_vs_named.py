@@ -21,13 +21,13 @@ import dns.tsig
 import pytest
 from dns.rdtypes.ANY.TKEY import TKEY
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _dhkey, _tkey
+from ansible_collections.dnsops.tkey.plugins.module_utils import _dhkey, _errors, _tkey, _transport
 from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import DHGroup, DHKey
 
 
 @pytest.fixture
 def setup(named):
-    server = _tkey.Server("127.0.0.1", named.port, timeout=5)
+    server = _transport.Server("127.0.0.1", named.port, timeout=5)
     initial = _tkey.tsig_key("tkeyinit", named.secrets["tkeyinit"], "hmac-sha256")
     server_key = _dhkey.load_key(named.dh_public_file(), private=False)
     return named, server, initial, server_key
@@ -139,7 +139,7 @@ def test_reused_live_name_gets_badname_and_old_key_survives(setup, monkeypatch):
     named, server, initial, server_key = setup
     monkeypatch.setattr(_tkey.os, "urandom", lambda n, _real=os.urandom: b"\xab" * n if n == 2 else _real(n))
     first = _tkey.negotiate(server, initial, "same", server_key=server_key, now=1795588131)
-    with pytest.raises(_tkey.TkeyRefused, match="BADNAME") as info:
+    with pytest.raises(_errors.TkeyRefused, match="BADNAME") as info:
         _tkey.negotiate(server, initial, "same", server_key=server_key, now=1795588131)
     assert info.value.code == 20
     assert _tkey.probe(server, first.tsig())

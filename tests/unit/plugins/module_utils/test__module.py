@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _deps, _module
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import OptionError
 
 
 @pytest.mark.parametrize("text,seconds", [
@@ -20,7 +21,7 @@ def test_parse_duration(text, seconds):
 
 @pytest.mark.parametrize("text", ["", "soon", "12x", "d", "1d-2h", "-5"])
 def test_parse_duration_refuses(text):
-    with pytest.raises(ValueError, match="lifetime"):
+    with pytest.raises(OptionError, match="lifetime"):
         _module.parse_duration(text, "lifetime")
 
 
