@@ -57,6 +57,7 @@ from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import (
     ALGORITHMS,
     KeyStatement,
     canonical_algorithm,
+    check_secret,
 )
 
 MODE_DH = 2
@@ -86,6 +87,7 @@ def isoformat(epoch):
 def tsig_key(name, secret, algorithm):
     """A dnspython TSIG key from a name, a base64 secret and an algorithm such as 'hmac-sha256'."""
     algorithm = canonical_algorithm(algorithm)
+    check_secret(secret, "secret of TSIG key %s" % name)
     try:
         return dns.tsig.Key(dns.name.from_text(name), secret, dns.name.from_text(ALGORITHMS[algorithm][0]))
     except (dns.exception.DNSException, ValueError, TypeError) as exc:

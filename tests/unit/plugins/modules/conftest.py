@@ -11,6 +11,7 @@ import json
 
 import pytest
 from ansible.module_utils._internal import _traceback
+from ansible.module_utils.common import warnings as _warnings
 from ansible.module_utils.testing import patch_module_args
 
 from tests.support.scripted import ScriptedNamed, route_servers_to
@@ -56,6 +57,8 @@ def run_module(capsys, monkeypatch):
                     _ansible_tracebacks_for=["error"] if tracebacks else [])
         # ansible-core caches the traceback setting per process; a module process sees one run only
         monkeypatch.setattr(_traceback, "_module_tracebacks_enabled_events", None, raising=False)
+        # and collects warnings per process: start each run with none
+        monkeypatch.setattr(_warnings, "_global_warnings", {})
         with patch_module_args(args):
             with pytest.raises(SystemExit) as info:
                 module.main()

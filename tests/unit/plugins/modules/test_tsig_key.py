@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dnsops.tkey contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""tsig_key's branches: keep or regenerate, given secrets, attribute drift, absent, refusals."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement, read_key_file
+from ansible_collections.dnsops.tkey.plugins.modules import tsig_key
+from tests.support.files import digest
+
+GIVEN = "c2VjcmV0LWdpdmVuLWZvci10aGUta2V5LXNlY3JldDE="
+OTHER = "b3RoZXItc2VjcmV0LWZvci10aGUta2V5LXNlY3JldDI="
+
+
+@pytest.fixture
+def path(tmp_path):
+    return str(tmp_path / "tkeyinit.key")
+
+
+def _mode(path):
+    return oct(os.stat(path).st_mode & 0o777)
+
+
+def test_create_check_then_real_then_idempotent(run_module, path):
+    check = run_module(tsig_key, dict(name="tkeyinit", path=path), check=True, diff=True)
+    assert check.changed and not os.path.exists(path)
+    assert check["diff"]["before"]["state"] == "absent" and check["diff"]["after"]["state"] == "present"
+    real = run_module(tsig_key, dict(name="tkeyinit", path=path))
+    key = read_key_file(path)
+    assert real.changed and key.algorithm == "hmac-sha256" and len(key.secret_bytes) == 32 and _mode(path) == "0o640"
+    assert key.secret not in real.text
+    again = run_module(tsig_key, dict(name="tkeyinit", path=path), diff=True)
+    assert not again.changed and again["diff"]["before"] == again["diff"]["after"]
+    assert key.secret not in again.text
+
+
+def test_regenerate_makes_a_new_secret(run_module, path):
+    run_module(tsig_key, dict(name="tkeyinit", path=path))
+    old = read_key_file(path).secret
+    check = run_module(tsig_key, dict(name="tkeyinit", path=path, regenerate=True), check=True, diff=True)
+    assert check.changed and read_key_file(path).secret == old
+    assert check["diff"]["after"]["secret"] == "(replaced, not shown)"
+    real = run_module(tsig_key, dict(name="tkeyinit", path=path, regenerate=True))
+    new = read_key_file(path).secret
+    assert real.changed and new != old and old not in real.text and new not in real.text
+
+
+def test_given_secret_is_kept_only_while_it_matches(run_module, path):
+    assert run_module(tsig_key, dict(name="tkeyinit", path=path, secret=GIVEN)).changed
+    assert read_key_file(path).secret == GIVEN
+    assert not run_module(tsig_key, dict(name="tkeyinit", path=path, secret=GIVEN, regenerate=True)).changed
+    replaced = run_module(tsig_key, dict(name="tkeyinit", path=path, secret=OTHER))
+    assert replaced.changed and read_key_file(path).secret == OTHER
+    assert GIVEN not in replaced.text and OTHER not in replaced.text
+
+
+def test_another_algorithm_replaces_the_key(run_module, path):
+    run_module(tsig_key, dict(name="tkeyinit", path=path))
+    out = run_module(tsig_key, dict(name="tkeyinit", path=path, algorithm="hmac-sha512"))
+    assert out.changed and read_key_file(path).algorithm == "hmac-sha512" and len(read_key_file(path).secret_bytes) == 64
+
+
+def test_check_mode_reports_attribute_drift(run_module, path):
+    run_module(tsig_key, dict(name="tkeyinit", path=path))
+    os.chmod(path, 0o644)
+    before = digest(path)
+    check = run_module(tsig_key, dict(name="tkeyinit", path=path), check=True, diff=True)
+    assert check.changed and check["diff"]["before"]["mode"] == "0644" and check["diff"]["after"]["mode"] == "0640"
+    assert digest(path) == before
+    real = run_module(tsig_key, dict(name="tkeyinit", path=path))
+    assert real.changed and _mode(path) == "0o640" and digest(path)[0] == before[0]
+    assert not run_module(tsig_key, dict(name="tkeyinit", path=path)).changed
+
+
+def test_absent(run_module, path):
+    run_module(tsig_key, dict(name="tkeyinit", path=path))
+    check = run_module(tsig_key, dict(name="tkeyinit", path=path, state="absent"), check=True)
+    assert check.changed and os.path.exists(path)
+    assert run_module(tsig_key, dict(name="tkeyinit", path=path, state="absent")).changed and not os.path.exists(path)
+    assert not run_module(tsig_key, dict(name="tkeyinit", path=path, state="absent")).changed
+    missing_dir = os.path.join(os.path.dirname(path), "gone", "k.key")
+    assert not run_module(tsig_key, dict(name="tkeyinit", path=missing_dir, state="absent")).failed
+
+
+@pytest.mark.parametrize("content,args,fragment", [
+    ("options { };\n", {}, "is not a key file"),
+    (KeyStatement("other", "hmac-sha256", GIVEN).render(), {}, "holds other keys (other)"),
+    (None, dict(secret="###"), "not valid base64"),
+    (None, dict(name="bad name!"), "may hold only"),
+    (None, dict(path="/nonexistent/dir/k.key"), "does not exist"),
+])
+def test_refusals_change_nothing(run_module, path, content, args, fragment):
+    if content is not None:
+        with open(path, "w") as handle:
+            handle.write(content)
+    before = digest(path)
+    run_module(tsig_key, dict(dict(name="tkeyinit", path=path), **args)).assert_clean_failure(fragment)
+    assert digest(path) == before
