@@ -159,10 +159,13 @@ def parse_duration(value, option):
     return total
 
 
-def require_directory_of(path, option):
-    """An OptionError unless the directory PATH goes into exists."""
+def require_directory_of(module, path, option):
+    """An OptionError unless the directory PATH goes into exists.
+
+    In check mode a missing directory is accepted: an earlier task of the same run would make it.
+    """
     directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
+    if not os.path.isdir(directory) and not module.check_mode:
         raise OptionError("the directory of %s %s does not exist; create it first (e.g. with ansible.builtin.file)" % (option, path))
 
 

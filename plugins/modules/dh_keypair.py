@@ -172,13 +172,16 @@ def run(module):
     params = module.params
     name = normalize_key_name(params["name"])
     directory = params["directory"]
-    if not os.path.isdir(directory):
-        raise OptionError("directory %s does not exist; create it first (named's 'directory' option)" % directory)
     if params["prime"]:
         group = DHGroup.from_text(params["prime"], params["generator"])
     else:
         group = DHGroup.well_known(params["size"])
-    pairs, problems = find_key_pairs(directory, name)
+    if os.path.isdir(directory):
+        pairs, problems = find_key_pairs(directory, name)
+    elif module.check_mode:  # an earlier task of the same run would make it
+        pairs, problems = [], []
+    else:
+        raise OptionError("directory %s does not exist; create it first (named's 'directory' option)" % directory)
     for key in pairs:
         _module.hide(module, str(key.x))
     result = dict(changed=False, name=name)
@@ -186,7 +189,7 @@ def run(module):
     diff = dict(before={"keys": before}, after={"keys": before})
 
     if params["state"] == "absent":
-        removed = _remove(module, directory, name)
+        removed = _remove(module, directory, name) if os.path.isdir(directory) else []
         result.update(changed=bool(removed), removed=removed)
         diff["after"] = {"keys": []}
     else:

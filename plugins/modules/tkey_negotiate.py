@@ -23,6 +23,8 @@ description:
   - A primary loses every negotiated key when C(named) restarts. The next run notices (the server answers BADKEY)
     and negotiates again.
   - If anything fails, O(dest) is left as it was.
+  - In check mode nothing is negotiated or written; at most one query signed with the current key is sent. A
+    O(tsig_key_file) that does not exist yet is accepted in check mode (an earlier task of the same run would make it).
 author:
   - dnsops.tkey maintainers (@dnsops)
 extends_documentation_fragment:
@@ -174,6 +176,8 @@ secret:
   type: str
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _module, _tkey
@@ -227,9 +231,12 @@ def run(module):
     params = module.params
     # Every option is checked before anything is sent or written.
     server = _module.server_from_params(params)
-    credential = _module.credential_from_params(module)
-    if credential is None:
-        raise OptionError("the initial key is missing; give tsig_key_file, or tsig_key_name with tsig_key_secret")
+    if module.check_mode and params["tsig_key_file"] and not os.path.exists(params["tsig_key_file"]):
+        credential = None  # made by an earlier task of this run, which check mode only predicted
+    else:
+        credential = _module.credential_from_params(module)
+        if credential is None:
+            raise OptionError("the initial key is missing; give tsig_key_file, or tsig_key_name with tsig_key_secret")
     lifetime = _module.parse_duration(params["lifetime"], "lifetime")
     renew_before = _module.parse_duration(params["renew_before"], "renew_before")
     if lifetime and renew_before >= lifetime:
@@ -242,7 +249,7 @@ def run(module):
         _module.hide(module, str(client_key.x))
     _tkey.check_base_name(params["key_name"])
     dest = params["dest"]
-    _module.require_directory_of(dest, "dest")
+    _module.require_directory_of(module, dest, "dest")
 
     current = _current_key(module, dest)
     reason = _tkey.renewal_reason(current, server, params["key_name"], server_key, renew_before, params["force"])

@@ -143,7 +143,7 @@ def run(module):
     if params["secret"] is not None:
         check_secret(params["secret"], "secret option")
     if params["state"] == "present":
-        _module.require_directory_of(path, "path")
+        _module.require_directory_of(module, path, "path")
     existing_text, existing = _existing_key(module, path, name)
     result = dict(changed=False, name=name, algorithm=algorithm, path=path)
     before = {"path": path, "state": "absent"}

@@ -64,7 +64,7 @@ class Ansible(object):
         result = json.JSONDecoder().raw_decode(body)[0]
         return proc.returncode != 0, result, out + proc.stderr
 
-    def playbook(self, path, extra_vars, check=False, diff=False):
+    def playbook(self, path, extra_vars, check=False, diff=False, verbosity=0):
         """(returncode, combined output) of ansible-playbook PATH with EXTRA_VARS."""
         vars_file = os.path.join(self.workdir, "extra-vars.json")
         with open(vars_file, "w") as handle:
@@ -74,6 +74,8 @@ class Ansible(object):
             cmd.append("--check")
         if diff:
             cmd.append("--diff")
+        if verbosity:
+            cmd.append("-" + "v" * verbosity)
         proc = subprocess.run(cmd, capture_output=True, text=True, env=self.env, timeout=600, check=False)
         return proc.returncode, proc.stdout + proc.stderr
 

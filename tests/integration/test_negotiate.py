@@ -39,8 +39,9 @@ def test_negotiate_flow_idempotent_and_proved_by_axfr(named, ansible, tmp_path):
     rc, out = ansible.playbook(os.path.join(PLAYBOOKS, "negotiate_flow.yml"), dict(
         named_port=named.port, workdir=str(work), init_key_file=os.path.join(named.directory, "tkeyinit.key"),
         server_public_key_file=named.dh_public_file(),
-    ))
+    ), diff=True, verbosity=3)
     assert rc == 0, out
+    assert "localhost" in out and "invocation" in out  # -vvv: every result, with its module arguments, is printed
     outcome = json.loads((work / "outcome.json").read_text())
     # Two negotiations and two deletions (the second answered BADNAME) reached the server:
     # check mode and the idempotent run sent no TKEY query.
@@ -56,9 +57,10 @@ def test_negotiate_flow_idempotent_and_proved_by_axfr(named, ansible, tmp_path):
     assert not ok, axfr
     ok, axfr = named.axfr("other.test", current)
     assert not ok, axfr
-    # the file is valid named.conf and no secret leaked into Ansible's output
+    # the file is valid named.conf, and no secret (initial, negotiated, deleted) shows in -vvv --diff output
     run(["named-checkconf", str(work / "tkey-sec1.key")])
-    assert current[2] not in out and outcome["first_secret"] not in out
+    for secret in (current[2], outcome["first_secret"], named.secrets["tkeyinit"]):
+        assert secret not in out
 
 
 def test_real_secondary_transfers_with_the_negotiated_key_file(named, ansible_venv, tmp_path):
@@ -176,3 +178,23 @@ def test_delete_with_key_name_and_secret(named, ansible_venv, tmp_path):
     assert not named.axfr("example.test", read_key(dest))[0]
     failed, again, out = ansible_venv.module("tkey_delete", args)
     assert not failed and not again["changed"], out
+
+
+def test_a_replaced_server_dh_key_is_noticed_and_pinned_anew(named, ansible_venv, tmp_path):
+    dest = str(tmp_path / "tkey.key")
+    old_key_file = named.dh_public_file()
+    failed, first, out = ansible_venv.module("tkey_negotiate", negotiate_args(named, dest))
+    assert not failed, out
+    named.replace_dh_key()
+    new_key_file = named.dh_public_file()
+    assert new_key_file != old_key_file
+    # the operator updates the pin: the key is renegotiated for that reason, before any probe
+    failed, result, out = ansible_venv.module("tkey_negotiate", negotiate_args(named, dest, server_public_key=new_key_file))
+    assert not failed, out
+    assert result["reason"] == "server_key_changed" and result["server_key_tag"] == named.dh_key_id
+    assert named.axfr("example.test", read_key(dest))[0]
+    # an old pin against the new server key is refused, and the working key stays
+    before = open(dest).read()
+    failed, result, out = ansible_venv.module("tkey_negotiate", negotiate_args(named, dest, server_public_key=old_key_file, force=True))
+    assert failed and "not the pinned" in result["msg"], out
+    assert open(dest).read() == before

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Loopback peers for the faults a real named never produces: silence, and a forged TSIG signature."""
+"""Loopback peers for the faults a real named does not produce on demand: silence, a forged TSIG signature,
+a truncated UDP answer."""
 
 from __future__ import annotations
 
@@ -85,3 +86,51 @@ def _read(conn, count):
             raise EOFError("peer closed")
         data += chunk
     return data
+
+
+class _UdpPeer(object):
+    """A UDP socket on 127.0.0.1 answered by handle(data, address) in a thread."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.sock.settimeout(0.2)
+        self.stopping = threading.Event()
+        self.received = 0
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+    def _loop(self):
+        while not self.stopping.is_set():
+            try:
+                data, address = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            self.received += 1
+            self.handle(data, address)
+
+
+class SilentUdpServer(_UdpPeer):
+    """Reads every datagram and never answers."""
+
+    def handle(self, data, address):
+        pass
+
+
+class TruncatingUdpServer(_UdpPeer):
+    """Answers every query with an empty response that has the TC bit set, as named does when the answer is too big."""
+
+    def handle(self, data, address):
+        (query_id,) = struct.unpack("!H", data[:2])
+        response = dns.message.Message(id=query_id)
+        response.flags = dns.flags.QR | dns.flags.TC
+        self.sock.sendto(response.to_wire(), address)

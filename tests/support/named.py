@@ -201,6 +201,13 @@ class NamedServer(object):
         os.rename(self.log, self.log + ".%d" % int(time.time() * 1000))
         self.start()
 
+    def replace_dh_key(self):
+        """A new tkey-dhkey made by dnssec-keygen, then a restart (as an operator replacing the server key would)."""
+        out = run(["dnssec-keygen", "-K", self.directory, "-T", "KEY", "-a", "DH", "-b", str(self.dh_size), "-n", "HOST", self.dh_name]).stdout
+        self.dh_key_id = int(out.strip().rsplit("+", 1)[1])
+        self.write_conf()
+        self.restart()
+
     def rndc(self, *args):
         return run(["rndc", "-c", os.path.join(self.directory, "rndc.conf")] + list(args))
 

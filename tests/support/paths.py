@@ -24,3 +24,7 @@ def make_collection_importable():
     for path in (COLLECTIONS, ROOT):
         if path not in sys.path:
             sys.path.insert(0, path)
+
+
+if __name__ == "__main__":
+    make_collection_importable()

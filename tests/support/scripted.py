@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
+from unittest import mock
 
 import dns.flags
 import dns.message
@@ -57,7 +59,8 @@ class ScriptedNamed(object):
     Knobs for a negotiation: tkey_error (TKEY error code), rcode, sign (False: unsigned answer), signing_key
     (sign with another key), drop_tkey, rename (final key name), mode (TKEY mode answered), server_key (the
     DH key it answers with), extra_server_keys, accept_negotiated (False: probes with new keys get BADKEY).
-    Faults: down (connection refused), silent (timeout), version (version.bind answer, None: hidden).
+    Faults: down (connection refused), silent (timeout), clock_skew (seconds named's clock is ahead), version
+    (version.bind answer, None: hidden).
     """
 
     def __init__(self, initial_keys=(INITIAL,), server_key=SERVER_KEY, tkey_domain="server", **knobs):
@@ -80,6 +83,7 @@ class ScriptedNamed(object):
         self.down = False
         self.silent = False
         self.version = "9.18.49-1~deb12u1-Debian"
+        self.clock_skew = 0
         for knob, value in knobs.items():
             if not hasattr(self, knob):
                 raise TypeError("unknown knob %s" % knob)
@@ -116,7 +120,13 @@ class ScriptedNamed(object):
         wire = query.to_wire()
         self.queries.append(wire)
         response = self._answer(wire, query)
-        return dns.message.from_wire(response.to_wire(), keyring=query.keyring, request_mac=query.mac,
+        if self.clock_skew:  # named's clock differs from ours: its signature carries its time
+            real_time = time.time
+            with mock.patch("time.time", lambda: real_time() + self.clock_skew):
+                answer = response.to_wire()
+        else:
+            answer = response.to_wire()
+        return dns.message.from_wire(answer, keyring=query.keyring, request_mac=query.mac,
                                      raise_on_truncation=server.transport == "udp")
 
     def _error_response(self, query, tsig_error):

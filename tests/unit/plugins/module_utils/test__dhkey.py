@@ -33,7 +33,7 @@ def keygen(directory, args, name="server"):
 
 
 @pytest.mark.parametrize("args,index", KEYGEN_CASES)
-def test_bind_key_files_round_trip_byte_for_byte(tmp_path, args, index):
+def test_dnssec_keygen_files_round_trip_byte_for_byte(tmp_path, args, index):
     stem = keygen(tmp_path, args)
     key = _dhkey.load_key(stem)
     with open(stem + ".key") as handle:
@@ -193,3 +193,20 @@ def test_find_key_pairs_reports_broken_pairs(tmp_path):
     found, problems = _dhkey.find_key_pairs(str(tmp_path), "server")
     assert [key.basename for key in found] == [good.basename]
     assert len(problems) == 1
+
+
+def test_primes_up_to_4096_bits_are_accepted_and_longer_ones_refused():
+    DHGroup((1 << 4095) | 1, 2).check()  # 4096 bits: BIND's limit
+    with pytest.raises(DHKeyError, match="has 4097 bits; BIND accepts at most 4096"):
+        DHGroup((1 << 4096) | 1, 2).check()
+    with pytest.raises(DHKeyError, match="at most 4096"):
+        DHGroup.from_text(str((1 << 4096) | 1))
+
+
+def test_a_malformed_private_line_is_named_by_number_not_shown():
+    key = DHKey.generate("server", DHGroup.well_known(768))
+    secret_line = base64.b64encode(_dhkey._int_to_bytes(key.x)).decode()
+    text = key.private_text().replace("Private_value(x): ", "Private_value(x) ")
+    with pytest.raises(DHKeyError, match="line 5 of the .private file") as info:
+        DHKey.from_texts(key.public_text(), text)
+    assert secret_line[:20] not in str(info.value)

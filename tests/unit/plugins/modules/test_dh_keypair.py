@@ -93,3 +93,9 @@ def test_refusals_write_nothing(run_module, keys, args, fragment):
     out = run_module(dh_keypair, dict(dict(name="server", directory=keys), **args))
     out.assert_clean_failure(fragment)
     assert os.listdir(keys) == []
+
+
+def test_check_mode_predicts_a_pair_in_a_directory_an_earlier_task_would_make(run_module, keys):
+    missing = os.path.join(keys, "later")
+    out = run_module(dh_keypair, dict(name="server", directory=missing, size=768), check=True)
+    assert out.changed and not os.path.exists(missing)

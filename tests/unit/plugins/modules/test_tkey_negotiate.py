@@ -197,3 +197,10 @@ def test_a_bug_keeps_its_traceback_and_no_secret_leaks(run_module, named, args, 
     assert "Traceback" in out.result.get("exception", "")
     assert INITIAL_SECRET not in out.text  # read from tsig_key_file, then masked like a no_log option
     assert not os.path.exists(args["dest"])
+
+
+def test_check_mode_accepts_an_initial_key_file_an_earlier_task_would_make(run_module, named, args, tmp_path):
+    args = dict(args, tsig_key_file=str(tmp_path / "not-yet.key"))
+    out = run_module(tkey_negotiate, args, check=True)
+    assert out.changed and out["reason"] == "absent" and named.log == []
+    run_module(tkey_negotiate, args).assert_clean_failure("cannot read key file")

@@ -103,3 +103,10 @@ def test_refusals_change_nothing(run_module, path, content, args, fragment):
     before = digest(path)
     run_module(tsig_key, dict(dict(name="tkeyinit", path=path), **args)).assert_clean_failure(fragment)
     assert digest(path) == before
+
+
+def test_check_mode_predicts_a_key_in_a_directory_an_earlier_task_would_make(run_module, tmp_path):
+    path = str(tmp_path / "later" / "k.key")
+    assert run_module(tsig_key, dict(name="k", path=path), check=True).changed
+    assert not os.path.exists(os.path.dirname(path))
+    run_module(tsig_key, dict(name="k", path=path)).assert_clean_failure("does not exist")

@@ -1,0 +1,162 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dnsops.tkey contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE to this collection: no compatibility promise for code outside dnsops.tkey.
+
+"""The inventory the roles read (tkey_zones and the host groups), checked before anything changes.
+
+Each problem is one line that names the zone, the field and the fix. Pure Python; the records are
+parsed with dnspython when it is importable, else named-checkzone judges them on the primary.
+"""
+
+from __future__ import annotations
+
+import re
+
+try:
+    import dns.exception
+    import dns.name
+    import dns.zone
+except ImportError:
+    HAS_DNSPYTHON = False
+else:
+    HAS_DNSPYTHON = True
+
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import OptionError
+
+ZONE_FIELDS = ("name", "secondaries", "serial", "records", "file", "ttl", "mname", "rname", "refresh", "retry", "expire", "minimum")
+_TIMER_FIELDS = ("ttl", "refresh", "retry", "expire", "minimum")
+_LABEL_RE = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+MAX_SERIAL = 2 ** 32 - 1
+MAX_TTL = 2 ** 31 - 1  # RFC 2181: TTLs and SOA timers are 31-bit
+
+
+def dns_name_problem(text):
+    """Why TEXT cannot be a zone or host name, or None. Letters, digits, '-' and '_' in labels of 1-63."""
+    if not isinstance(text, str) or not text.strip():
+        return "is empty"
+    bare = text.strip().rstrip(".")
+    if not bare:
+        return "is the root, which cannot be served here"
+    if len(bare) > 253:
+        return "is longer than 253 characters"
+    for label in bare.split("."):
+        if not _LABEL_RE.match(label):
+            return "has the label %r; use letters, digits, '-' and '_' (1-63 per label, no '-' at either end)" % label
+    return None
+
+
+def canonical_zone(name):
+    """'Example.TEST.' -> 'example.test': how two zone entries are compared."""
+    return name.strip().rstrip(".").lower()
+
+
+def _integer(value, low, high):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        return None
+    return number if low <= number <= high else None
+
+
+def _record_problem(zone, record):
+    """Why RECORD (one zone file line, relative to ZONE) does not parse, or None."""
+    if not HAS_DNSPYTHON:
+        return None
+    origin = dns.name.from_text(zone)
+    try:
+        parsed = dns.zone.from_text("$TTL 300\n%s\n" % record, origin=origin, relativize=False, check_origin=False)
+    except dns.exception.DNSException as exc:
+        return "does not parse (%s)" % str(exc).split(": ", 1)[-1]
+    if not record.lstrip().startswith("$") and not parsed.nodes:
+        return "is outside the zone; give names relative to the zone or ending in .%s." % zone.rstrip(".")
+    return None
+
+
+def check_zones(zones, secondaries, group="tkey_secondaries"):
+    """The problems of ZONES (tkey_zones) against SECONDARIES (the hosts of GROUP), each one line; [] if none."""
+    if zones is None:
+        return []
+    if not isinstance(zones, list):
+        return ["tkey_zones must be a list of zones (each with name and secondaries), not %s" % type(zones).__name__]
+    known = list(secondaries or [])
+    problems, seen = [], {}
+    for index, zone in enumerate(zones):
+        where = "tkey_zones[%d]" % index
+        if not isinstance(zone, dict):
+            problems.append("%s must be a mapping with name and secondaries, not %r" % (where, zone))
+            continue
+        name = zone.get("name")
+        problem = dns_name_problem(name) if isinstance(name, str) else "is missing" if name is None else "must be a string"
+        if problem:
+            problems.append("%s: the zone name %s%s" % (where, ("%r " % name) if isinstance(name, str) else "", problem))
+            continue
+        where = "%s (zone %s)" % (where, name)
+        key = canonical_zone(name)
+        if key in seen:
+            problems.append("%s is listed twice (also tkey_zones[%d]); list each zone once" % (where, seen[key]))
+            continue
+        seen[key] = index
+        unknown = sorted(set(zone) - set(ZONE_FIELDS))
+        if unknown:
+            problems.append("%s: unknown field %s; the fields are %s" % (where, ", ".join(unknown), ", ".join(ZONE_FIELDS)))
+        problems.extend(_secondaries_problems(where, zone.get("secondaries"), known, group))
+        if "serial" in zone and _integer(zone["serial"], 0, MAX_SERIAL) is None:
+            problems.append("%s: serial %r is not a number from 0 to %d" % (where, zone["serial"], MAX_SERIAL))
+        for field in _TIMER_FIELDS:
+            if field in zone and _integer(zone[field], 0, MAX_TTL) is None:
+                problems.append("%s: %s %r is not a number of seconds from 0 to %d" % (where, field, zone[field], MAX_TTL))
+        for field in ("mname", "rname"):
+            if field in zone and dns_name_problem(zone[field]):
+                problems.append("%s: %s %r %s" % (where, field, zone[field], dns_name_problem(zone[field])))
+        problems.extend(_content_problems(where, name, zone))
+    return problems
+
+
+def _secondaries_problems(where, listed, known, group):
+    if listed is None:
+        return []
+    if not isinstance(listed, list) or not all(isinstance(host, str) for host in listed):
+        return ["%s: secondaries must be a list of host names, not %r" % (where, listed)]
+    problems = []
+    for host in listed:
+        if host not in known:
+            problems.append(
+                "%s: secondaries names %s, which is not a host of %s (%s); fix the name or add the host to the group"
+                % (where, host, group, ", ".join(known) or "none")
+            )
+    if len(set(listed)) != len(listed):
+        problems.append("%s: secondaries lists a host twice" % where)
+    return problems
+
+
+def _content_problems(where, name, zone):
+    records, path = zone.get("records"), zone.get("file")
+    if records is not None and path is not None:
+        return ["%s: give records or file, not both" % where]
+    if path is not None and (not isinstance(path, str) or not path.strip()):
+        return ["%s: file must be the path of a zone file on the controller" % where]
+    if records is None:
+        return []
+    if not isinstance(records, list) or not all(isinstance(record, str) for record in records):
+        return ["%s: records must be a list of zone file lines such as 'www IN A 192.0.2.10'" % where]
+    problems = []
+    for record in records:
+        problem = _record_problem(name, record)
+        if problem:
+            problems.append("%s: record %r %s" % (where, record, problem))
+    return problems
+
+
+def require_valid_zones(zones, secondaries, group="tkey_secondaries"):
+    """Raise an OptionError whose message is the first problem (and how many more there are)."""
+    problems = check_zones(zones, secondaries, group)
+    if problems:
+        more = " (and %d more problem%s)" % (len(problems) - 1, "s" if len(problems) > 2 else "") if len(problems) > 1 else ""
+        raise OptionError(problems[0] + more)
