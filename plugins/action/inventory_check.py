@@ -18,7 +18,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=dict(
+        _validation, args = self.validate_argument_spec(argument_spec=dict(
             zones=dict(type="raw", required=True),
             secondaries=dict(type="list", elements="str", required=True),
             group=dict(type="str", default="tkey_secondaries"),

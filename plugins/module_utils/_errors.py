@@ -61,4 +61,3 @@ class TkeyRefused(TkeyError):
     def __init__(self, message, code=None):
         super(TkeyRefused, self).__init__(message)
         self.code = code
-

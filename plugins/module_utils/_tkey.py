@@ -122,7 +122,7 @@ def check_base_name(base):
                 "key name %r is not a DNS name of letters, digits, '-' and '_' (label %r); use for example the secondary's host name"
                 % (base, label)
             )
-    if len(text.split(".")[0]) > 43:
+    if len(text.split(".", 1)[0]) > 43:
         raise OptionError("key name %r: its first label is too long for the time stamp the server needs; keep it to 43 characters" % base)
     try:
         return dns.name.from_text(text + ".")

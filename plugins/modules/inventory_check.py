@@ -15,7 +15,7 @@ description:
     C(tkey_zones) fails the run before any file, key or server is touched.
   - Each problem is one line naming the zone, the field and the fix. Checked are zone names (DNS names, each zone
     listed once, compared without case and final dot), known fields only, serials (0 to 4294967295), SOA timers, that
-    every host a zone names in O(zones[].secondaries) is one of O(secondaries), and that every record parses.
+    every host a zone names in its C(secondaries) is one of O(secondaries), and that every record parses.
   - Records are parsed with dnspython when the controller has it; otherwise C(named-checkzone) on the primary judges
     them when the zone file is written, and its message is shown.
 author:

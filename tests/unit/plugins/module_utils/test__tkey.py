@@ -10,9 +10,6 @@ What named itself does is tested in tests/integration against a real named.
 
 from __future__ import annotations
 
-import base64
-import time
-
 import dns.message
 import dns.name
 import dns.rcode
@@ -24,7 +21,7 @@ import pytest
 from ansible_collections.dnsops.tkey.plugins.module_utils import _dhkey, _errors, _tkey
 from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import DHGroup, DHKey
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement, parse_key_file
-from tests.support.scripted import GROUP, SERVER_KEY, ScriptedNamed, ScriptedServer, bind_secret
+from tests.support.scripted import GROUP, SERVER_KEY, ScriptedServer, bind_secret
 
 INITIAL = _tkey.tsig_key("tkeyinit", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0", "hmac-sha256")
 

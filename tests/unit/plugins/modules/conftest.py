@@ -75,4 +75,3 @@ def named(monkeypatch):
     server = ScriptedNamed()
     route_servers_to(monkeypatch, server)
     return server
-
