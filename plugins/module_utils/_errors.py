@@ -61,3 +61,20 @@ class TkeyRefused(TkeyError):
     def __init__(self, message, code=None):
         super(TkeyRefused, self).__init__(message)
         self.code = code
+
+
+class UnsupportedServer(TkeyError):
+    """The server runs a BIND that must never receive a TKEY query (9.19 and later)."""
+
+
+class NamedError(DnsopsError):
+    """The local named could not be controlled (rndc) or did not do what was asked."""
+
+
+class RolloverError(DnsopsError):
+    """A key rollover that did not complete; .rolled_back says whether the previous key is in use again."""
+
+    def __init__(self, message, rolled_back=False, zone_failures=None):
+        super(RolloverError, self).__init__(message)
+        self.rolled_back = rolled_back
+        self.zone_failures = dict(zone_failures or {})

@@ -22,6 +22,7 @@ import re
 
 try:
     import dns.exception
+    import dns.flags
     import dns.message
     import dns.name
     import dns.rcode
@@ -52,6 +53,8 @@ from ansible_collections.dnsops.tkey.plugins.module_utils._errors import (
     ResponseError,
     TkeyError,
     TkeyRefused,
+    TransportError,
+    UnsupportedServer,
 )
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import (
     ALGORITHMS,
@@ -452,3 +455,84 @@ def renewal_reason(current, server, base_name, server_key=None, renew_before=0, 
     if not probe(server, key_from_statement(current)):
         return "rejected"
     return "current"
+
+
+# BIND 9.19 and later removed TKEY Diffie-Hellman, and 9.20.0-9.20.20 (9.21.0-9.21.19) abort on any signed TKEY
+# query of mode 2 or 5 (CVE-2026-3119): no TKEY query may reach such a server.
+FIRST_UNSAFE_VERSION = (9, 19)
+
+
+def parse_bind_version(text):
+    """(9, 18, 49) from '9.18.49-1~deb12u1-Debian' or 'BIND 9.18.49 (Extended Support Version)'; None if there is none."""
+    match = re.search(r"(?<![\d.])(\d+)\.(\d+)(?:\.(\d+))?", str(text or ""))
+    if match is None:
+        return None
+    return tuple(int(part) for part in match.groups("0"))
+
+
+def bind_version(server):
+    """The version the server tells in version.bind (CH TXT), parsed, or None when it hides it or says no version."""
+    query = dns.message.make_query("version.bind.", dns.rdatatype.TXT, dns.rdataclass.CH)
+    query.flags = 0
+    response = server.send(query, "version.bind query")
+    if response.rcode() != dns.rcode.NOERROR:
+        return None
+    for rrset in response.answer:
+        if rrset.rdtype == dns.rdatatype.TXT:
+            for rdata in rrset:
+                return parse_bind_version(b"".join(rdata.strings).decode("ascii", "replace"))
+    return None
+
+
+def refuse_unsafe_server(server, recorded=None):
+    """Raise UnsupportedServer unless TKEY may be sent to SERVER; nothing is sent when RECORDED already says no.
+
+    RECORDED is the version the roles read with `named -v` on the primary. The server is also asked
+    (version.bind); a server that hides its version is tried.
+    """
+    hint = ("TKEY Diffie-Hellman is gone there, and BIND 9.20.0-9.20.20 crash on a signed TKEY query (CVE-2026-3119); "
+            "no TKEY query was sent. Keep the primary on BIND 9.18, or give the secondaries static TSIG keys")
+    version = parse_bind_version(recorded)
+    if version is not None and version[:2] >= FIRST_UNSAFE_VERSION:
+        raise UnsupportedServer("%s is recorded as BIND %s: %s" % (server, recorded, hint))
+    told = bind_version(server)
+    if told is not None and told[:2] >= FIRST_UNSAFE_VERSION:
+        raise UnsupportedServer("%s says it runs BIND %s (version.bind): %s" % (server, ".".join(map(str, told)), hint))
+    return told
+
+
+def soa_serial(server, zone):
+    """The zone's serial on SERVER (an unsigned SOA query), or None when the server does not serve the zone."""
+    query = dns.message.make_query(dns.name.from_text(zone), dns.rdatatype.SOA)
+    query.flags = 0
+    try:
+        response = server.send(query, "SOA query for %s" % zone)
+    except TransportError:
+        raise
+    if response.rcode() != dns.rcode.NOERROR or not response.flags & dns.flags.AA:
+        return None
+    for rrset in response.answer:
+        if rrset.rdtype == dns.rdatatype.SOA:
+            return rrset[0].serial
+    return None
+
+
+def transfer_refusal(server, zone, key, serial):
+    """Why SERVER would not transfer ZONE to KEY (its rcode), or None when it would.
+
+    An IXFR from SERIAL (the server's own serial) signed with KEY: allowed, the answer is the SOA alone;
+    otherwise allow-transfer says REFUSED, or the zone is not there (NOTAUTH).
+    """
+    name = dns.name.from_text(zone)
+    query = dns.message.make_query(name, dns.rdatatype.IXFR)
+    query.flags = 0
+    soa = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.SOA, ". . %d 0 0 0 0" % serial)
+    query.find_rrset(query.authority, name, dns.rdataclass.IN, dns.rdatatype.SOA, create=True).add(soa, 0)
+    query.use_tsig(key)
+    what = "IXFR check of %s" % zone
+    response = server.send(query, what)
+    _require_signed(response, key, server, what)
+    if response.rcode() == dns.rcode.NOERROR:
+        return None
+    return dns.rcode.to_text(response.rcode())
+
