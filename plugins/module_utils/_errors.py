@@ -16,7 +16,12 @@ from __future__ import annotations
 
 
 class DnsopsError(Exception):
-    """Something the operator can act on; str() is one line naming the cause and the remedy."""
+    """Something the operator can act on; str() is one line naming the cause and the remedy.
+
+    .result holds fields a module returns with the failure besides the message.
+    """
+
+    result = {}
 
 
 class OptionError(DnsopsError):
@@ -74,7 +79,7 @@ class NamedError(DnsopsError):
 class RolloverError(DnsopsError):
     """A key rollover that did not complete; .rolled_back says whether the previous key is in use again."""
 
-    def __init__(self, message, rolled_back=False, zone_failures=None):
+    def __init__(self, message, rolled_back=False):
         super(RolloverError, self).__init__(message)
         self.rolled_back = rolled_back
-        self.zone_failures = dict(zone_failures or {})
+        self.result = dict(changed=not rolled_back, rolled_back=rolled_back)

@@ -52,7 +52,7 @@ def guarded_run(module, run):
     try:
         result = run(module)
     except DnsopsError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=str(exc), **exc.result)
     except Exception as exc:  # pylint: disable=broad-exception-caught
         module.fail_json(
             msg="%s failed unexpectedly, a bug in dnsops.tkey: %s: %s; please report it with the traceback that "

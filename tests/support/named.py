@@ -62,7 +62,7 @@ class NamedServer(object):
     """
 
     def __init__(self, directory, zones=("example.test",), initial_keys=None, dh_size=768, dh="dnssec-keygen",
-                 tkey_domain="server", dh_name="server", initial_algorithm="hmac-sha256", extra_conf=""):
+                 tkey_domain="server", dh_name="server", initial_algorithm="hmac-sha256", extra_conf="", extra_options=""):
         self.directory = os.path.abspath(directory)
         os.makedirs(self.directory, exist_ok=True)
         self.zones = list(zones)
@@ -73,6 +73,7 @@ class NamedServer(object):
         self.dh_name = dh_name
         self.initial_algorithm = initial_algorithm
         self.extra_conf = extra_conf
+        self.extra_options = extra_options
         self.port = free_port()
         self.control_port = free_port()
         self.process = None
@@ -131,6 +132,7 @@ class NamedServer(object):
             "  notify no;",
             "  allow-transfer { none; };",
             tkey.rstrip("\n"),
+            self.extra_options,
             "};",
             "controls { inet 127.0.0.1 port %d allow { 127.0.0.1; } keys { rndc-key; }; };" % self.control_port,
             "logging {",
@@ -200,6 +202,17 @@ class NamedServer(object):
         # the "running" marker wait_ready() looks for must come from the new process
         os.rename(self.log, self.log + ".%d" % int(time.time() * 1000))
         self.start()
+
+    def bump_serial(self, zone):
+        """Raise the zone's serial by one on disk and reload it; return the new serial."""
+        path = self.zone_file(zone)
+        with open(path) as handle:
+            text = handle.read()
+        serial = int(re.search(r"SOA \S+ \S+ (\d+)", text).group(1)) + 1
+        with open(path, "w") as handle:
+            handle.write(re.sub(r"(SOA \S+ \S+ )\d+", r"\g<1>%d" % serial, text, count=1))
+        self.rndc("reload", zone)
+        return serial
 
     def replace_dh_key(self):
         """A new tkey-dhkey made by dnssec-keygen, then a restart (as an operator replacing the server key would)."""

@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dnsops.tkey contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE to this collection: no compatibility promise for code outside dnsops.tkey.
+
+"""The secondary's own named, as the rollover engine drives and watches it: rndc, its xfer-in log, its serials.
+
+Observed on BIND 9.18.49: `rndc reconfig` applies a changed key in a primaries list to existing zones, and
+each transfer named makes logs `zone Z/IN: transferred serial N: TSIG 'KEY'`; a failed one logs
+`transfer of 'Z/IN' from ADDRESS#PORT: Transfer status: ERROR`. Pure Python; nothing here imports Ansible.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import NamedError, TkeyError
+from ansible_collections.dnsops.tkey.plugins.module_utils._tkey import soa_serial
+from ansible_collections.dnsops.tkey.plugins.module_utils._transport import Server
+
+_TRANSFERRED_RE = re.compile(r"zone (?P<zone>\S+)/IN: transferred serial (?P<serial>\d+): TSIG '(?P<key>[^']+)'")
+_STATUS_RE = re.compile(r"transfer of '(?P<zone>[^/']+)/IN' from \S+: Transfer status: (?P<status>.+)$")
+# While a refresh runs, `rndc retransfer` does nothing: ask again this often until a transfer shows.
+RETRANSFER_EVERY = 5.0
+
+
+class LocalNamed(object):
+    """RNDC (argv prefix), the address and port named answers on, and the file its xfer-in category logs to."""
+
+    def __init__(self, rndc=("rndc",), address="127.0.0.1", port=53, xfer_log=None, transfer_wait=30.0, timeout=5.0):
+        self.rndc_argv = list(rndc)
+        self.address = address
+        self.port = int(port)
+        self.xfer_log = xfer_log
+        self.transfer_wait = float(transfer_wait)
+        self.server = Server(address, self.port, "tcp", timeout)
+
+    def rndc(self, *args, **kwargs):
+        """Run rndc ARGS; return its output, or raise NamedError with what it said (check=False: return None)."""
+        try:
+            proc = subprocess.run(self.rndc_argv + list(args), capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise NamedError("cannot run %s: %s; is bind9 installed?" % (" ".join(self.rndc_argv), exc))
+        if proc.returncode != 0:
+            if not kwargs.get("check", True):
+                return None
+            said = (proc.stderr or proc.stdout).strip().splitlines()
+            raise NamedError("rndc %s failed: %s" % (" ".join(args), said[-1] if said else "exit %d" % proc.returncode))
+        return proc.stdout
+
+    def running(self):
+        """Whether named answers rndc (it runs and its control channel works)."""
+        return self.rndc("status", check=False) is not None
+
+    def reconfig(self):
+        """Make named read its configuration again; a changed key in a primaries list applies to existing zones."""
+        self.rndc("reconfig")
+
+    def serial(self, zone):
+        """The zone's serial here, or None while named does not serve it (not transferred yet)."""
+        try:
+            return soa_serial(self.server, zone)
+        except TkeyError:
+            return None
+
+    def log_position(self):
+        """Where the xfer-in log ends now (0 if there is none yet)."""
+        try:
+            return os.path.getsize(self.xfer_log)
+        except (OSError, TypeError):
+            return 0
+
+    def _log_lines_since(self, position):
+        """(complete lines logged after POSITION, the position after them)."""
+        try:
+            with open(self.xfer_log, "rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                if handle.tell() < position:  # rotated meanwhile: read the new file whole
+                    position = 0
+                handle.seek(position)
+                data = handle.read()
+        except (OSError, TypeError) as exc:
+            raise NamedError("cannot read named's xfer-in log %s (%s); set the log file the secondary's named writes" % (self.xfer_log, exc))
+        complete = data[:data.rfind(b"\n") + 1]  # a line still being written is read next time
+        return complete.decode("utf-8", "replace").splitlines(), position + len(complete)
+
+    def prove_transfer(self, zone, key_name):
+        """Make named transfer ZONE now and see in its log that the transfer used KEY_NAME; raise NamedError if not.
+
+        Equal serials prove nothing, so the proof is named's own log line naming the TSIG key.
+        """
+        if not self.xfer_log:
+            raise NamedError("no xfer-in log is configured, so named's own transfer with the new key cannot be proved")
+        position = self.log_position()
+        started = time.monotonic()
+        deadline, asked = started + self.transfer_wait, 0.0
+        wanted_zone, wanted_key = zone.rstrip(".").lower(), key_name.rstrip(".").lower()
+        failures = []
+        while time.monotonic() < deadline:
+            if time.monotonic() - asked >= RETRANSFER_EVERY:
+                self.rndc("retransfer", zone)
+                asked = time.monotonic()
+            lines, position = self._log_lines_since(position)
+            for line in lines:
+                done = _TRANSFERRED_RE.search(line)
+                if done and done.group("zone").lower() == wanted_zone and done.group("key").rstrip(".").lower() == wanted_key:
+                    return int(done.group("serial"))
+                status = _STATUS_RE.search(line)
+                if status and status.group("zone").lower() == wanted_zone and status.group("status").strip() != "success":
+                    failures.append(status.group("status").strip())
+            # a transfer already running with the old key may fail on its own: give up on the second failure
+            if len(failures) >= 2:
+                raise NamedError("named's transfer of %s with the new key %s failed: %s" % (zone, key_name, failures[-1]))
+            time.sleep(0.2)
+        raise NamedError(
+            "named did not transfer %s within %gs after rndc retransfer (no log line naming key %s in %s%s)"
+            % (zone, self.transfer_wait, key_name, self.xfer_log, "; last failure: %s" % failures[-1] if failures else "")
+        )
+
+    def wait_for_serials(self, wanted, seconds):
+        """Wait until each zone of WANTED ({zone: serial}) has at least that serial here; return {zone: serial here} of the laggards."""
+        deadline = time.monotonic() + seconds
+        lagging = dict(wanted)
+        while True:
+            for zone in list(lagging):
+                here = self.serial(zone)
+                if here is not None and _serial_ge(here, wanted[zone]):
+                    del lagging[zone]
+                else:
+                    lagging[zone] = here
+            if not lagging or time.monotonic() >= deadline:
+                return lagging
+            time.sleep(0.5)
+
+
+def _serial_ge(a, b):
+    """RFC 1982: whether serial A is B or later."""
+    return a == b or (a - b) % 2 ** 32 < 2 ** 31
+

@@ -1,0 +1,362 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dnsops.tkey contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE to this collection: no compatibility promise for code outside dnsops.tkey.
+
+"""The rollover engine: one secondary's transfer key with one primary, kept current.
+
+probe (one signed query) -> decide (renewal_reason) -> negotiate and prove -> write the key file and the
+primaries list atomically, keeping the previous ones -> rndc reconfig -> prove that named itself transfers
+with the new key -> delete the superseded key on the primary. Used by the tkey_rollover module (Ansible)
+and by dnsops-tkey-renew (the agent on each secondary), so the sequence exists once.
+
+Files per primary, which named.conf includes through the collection's include file and which are the
+only ones a rotation changes:
+  key_file         key statements only (`dig -k` and tsig_key_file read it); before the first key: comments only
+  primaries_file   primaries "dnsops-tkey-PRIMARY" { ADDRESS port P key "NAME"; };  before the first key the
+                   list has no key, so named starts and the primary refuses its unsigned transfers
+Failures come in two kinds: a key-level one (negotiation, TSIG refused, named cannot transfer with the new
+key) puts the previous key back only if the primary still accepts it; a zone-level one (a zone the primary
+refuses or does not serve) is reported by zone and does not hold the key back. Pure Python.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _tkey
+from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import DHKey
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import (
+    DHKeyError,
+    KeyFileError,
+    NamedError,
+    OptionError,
+    RolloverError,
+    TkeyError,
+)
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import check_key_name, parse_key_file, read_key_file
+from ansible_collections.dnsops.tkey.plugins.module_utils._localnamed import LocalNamed
+from ansible_collections.dnsops.tkey.plugins.module_utils._transport import Server
+
+LIST_PREFIX = "dnsops-tkey-"
+
+# field -> (type, default; REQUIRED when it must be given)
+REQUIRED = object()
+PRIMARY_FIELDS = {
+    "name": (str, REQUIRED),
+    "address": (str, REQUIRED),
+    "port": (int, 53),
+    "transport": (str, "tcp"),
+    "timeout": (float, 10.0),
+    "server_public_key": (str, ""),
+    "bind_version": (str, ""),
+    "initial_key_file": (str, REQUIRED),
+    "key_file": (str, REQUIRED),
+    "primaries_file": (str, REQUIRED),
+    "legacy_key_file": (str, ""),
+    "key_name": (str, REQUIRED),
+    "lifetime": (int, 30 * 86400),
+    "renew_before": (int, 7 * 86400),
+    "zones": (list, []),
+}
+NAMED_FIELDS = {
+    "rndc": (list, ["rndc"]),
+    "address": (str, "127.0.0.1"),
+    "port": (int, 53),
+    "xfer_log": (str, ""),
+    "transfer_wait": (float, 30.0),
+}
+
+
+def _settings(kind, fields, values):
+    if not isinstance(values, dict):
+        raise OptionError("the %s settings must be a mapping, not %r" % (kind, values))
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise OptionError("unknown %s setting %s; the settings are %s" % (kind, ", ".join(unknown), ", ".join(sorted(fields))))
+    out = {}
+    for field, (kind_of, default) in fields.items():
+        value = values.get(field)
+        if value is None or value == "" and default is REQUIRED:
+            if default is REQUIRED:
+                raise OptionError("the %s setting %s is missing" % (kind, field))
+            value = list(default) if isinstance(default, list) else default
+        try:
+            out[field] = kind_of(value) if kind_of is not list else [str(item) for item in value]
+        except (TypeError, ValueError):
+            raise OptionError("the %s setting %s must be %s, not %r" % (kind, field, kind_of.__name__, value))
+    return out
+
+
+class PrimarySettings(object):
+    """One primary as this secondary sees it (the agent's config, or the tkey_rollover module's options)."""
+
+    def __init__(self, values):
+        for field, value in _settings("primary", PRIMARY_FIELDS, values).items():
+            setattr(self, field, value)
+        if not 0 < self.port < 65536:
+            raise OptionError("primary %s: port %d is not a port number" % (self.name, self.port))
+        if self.transport not in ("tcp", "udp"):
+            raise OptionError("primary %s: transport must be tcp or udp" % self.name)
+        if self.lifetime < 0 or self.lifetime > _tkey.MAX_LIFETIME or self.renew_before < 0:
+            raise OptionError("primary %s: lifetime must be 0 to %d seconds, renew_before positive" % (self.name, _tkey.MAX_LIFETIME))
+        if self.lifetime and self.renew_before >= self.lifetime:
+            raise OptionError("primary %s: renew_before (%ds) must be shorter than lifetime (%ds)" % (self.name, self.renew_before, self.lifetime))
+        _tkey.check_base_name(self.key_name)
+        try:
+            check_key_name(self.name)
+        except KeyFileError as exc:
+            raise OptionError("primary name %r cannot name a primaries list: %s" % (self.name, exc))
+        self.list_name = LIST_PREFIX + self.name
+
+    def server(self):
+        return Server(self.address, self.port, self.transport, self.timeout)
+
+    def server_key(self):
+        """The pinned DH key of the primary, or None."""
+        if not self.server_public_key.strip():
+            return None
+        try:
+            return DHKey.from_texts(self.server_public_key, source="server_public_key of %s" % self.name)
+        except DHKeyError as exc:
+            raise OptionError("primary %s: %s" % (self.name, exc))
+
+
+def named_from(values):
+    settings = _settings("named", NAMED_FIELDS, values or {})
+    return LocalNamed(settings["rndc"], settings["address"], settings["port"], settings["xfer_log"] or None, settings["transfer_wait"])
+
+
+def render_key_file(primary, statement):
+    """The key file: the key statement with its metadata, or comments only before the first key."""
+    if statement is None:
+        return (
+            "# No transfer key with %s yet. dnsops.tkey (Ansible, or dnsops-tkey-renew) writes it here after the\n"
+            "# first TKEY negotiation; until then the primaries list %s has no key.\n" % (primary.name, primary.list_name)
+        )
+    return statement.render([
+        "Transfer key with %s (%s#%d), negotiated by TKEY Diffie-Hellman: the secret was computed here and on the"
+        % (primary.name, primary.address, primary.port),
+        "primary, never sent. Renewed by dnsops.tkey (Ansible, or dnsops-tkey-renew); do not edit.",
+    ])
+
+
+def render_primaries_file(primary, key_name):
+    """The named primaries list the zones use: with the current key, or without one before the first key."""
+    head = (
+        "# Written by dnsops.tkey. Zones say: primaries { %s; };\n"
+        "# A key renewal changes this file and the key file, never named.conf.\n" % primary.list_name
+    )
+    if key_name is None:
+        return head + (
+            "# No key yet: named starts, and the primary refuses its unsigned transfers until the first key is negotiated.\n"
+            'primaries "%s" { %s port %d; };\n' % (primary.list_name, primary.address, primary.port)
+        )
+    return head + 'primaries "%s" { %s port %d key "%s"; };\n' % (primary.list_name, primary.address, primary.port, key_name)
+
+
+def _read_statement(path, primary):
+    text = _files.read_text(path)
+    if text is None or not text.strip() or all(line.startswith("#") or not line.strip() for line in text.splitlines()):
+        return None
+    try:
+        keys = parse_key_file(text, source=path)
+    except KeyFileError as exc:
+        raise KeyFileError("%s is not a key file dnsops.tkey wrote (%s); move it away and run again" % (path, exc))
+    if len(keys) != 1:
+        raise KeyFileError("%s holds %d keys; it must hold the one transfer key with %s" % (path, len(keys), primary.name))
+    return keys[0]
+
+
+def current_key(primary):
+    """(the key statement in use with PRIMARY or None, the file it came from): the key file, or a 0.1 layout's key file."""
+    statement = _read_statement(primary.key_file, primary)
+    if statement is not None:
+        return statement, primary.key_file
+    if primary.legacy_key_file:
+        legacy = _read_statement(primary.legacy_key_file, primary)
+        if legacy is not None and legacy.metadata.get("server") == primary.address:
+            return legacy, primary.legacy_key_file
+    return None, None
+
+
+class Outcome(object):
+    """What a run did (or, in check mode, would do) with one primary."""
+
+    def __init__(self, primary):
+        self.primary = primary.name
+        self.changed = False
+        self.reason = None
+        self.key_name = ""
+        self.expiration = 0
+        self.superseded_key_name = ""
+        self.deleted_superseded = False
+        self.negotiated = False
+        self.named_proof = "not needed"
+        self.files = []
+        self.zone_failures = {}
+        self.warnings = []
+
+    def as_dict(self):
+        return dict((field, getattr(self, field)) for field in (
+            "primary", "changed", "reason", "key_name", "expiration", "superseded_key_name", "deleted_superseded",
+            "negotiated", "named_proof", "files", "zone_failures", "warnings"))
+
+
+def _wanted_files(primary, statement):
+    return {
+        primary.key_file: render_key_file(primary, statement),
+        primary.primaries_file: render_primaries_file(primary, statement.name if statement is not None else None),
+    }
+
+
+def _differing(wanted):
+    return sorted(path for path, text in wanted.items() if _files.read_text(path) != text)
+
+
+def _write(wanted):
+    for path in sorted(wanted):
+        _files.write_atomic(path, wanted[path])
+
+
+class Rollover(object):
+    """The sequence for one primary. HIDE(secret) is called with every secret as soon as it is known."""
+
+    def __init__(self, primary, named, hide=None, log=None):
+        self.primary = primary
+        self.named = named
+        self.server = primary.server()
+        self.hide = hide or (lambda secret: None)
+        self.log = log or (lambda line: None)
+
+    def run(self, force=False, check=False, prove=False):
+        primary, outcome = self.primary, Outcome(self.primary)
+        server_key = primary.server_key()
+        current, source = current_key(primary)
+        if current is not None:
+            self.hide(current.secret)
+            outcome.key_name, outcome.expiration = current.name, int(current.metadata.get("expiration", "0") or 0)
+        reason = _tkey.renewal_reason(current, self.server, primary.key_name, server_key, primary.renew_before, force)
+        outcome.reason = reason
+        if reason == "current":
+            return self._keep(current, source, outcome, check, prove)
+        outcome.changed = True
+        outcome.superseded_key_name = current.name if current is not None else ""
+        outcome.files = _differing(_wanted_files(primary, current)) or [primary.key_file, primary.primaries_file]
+        if check:
+            outcome.negotiated = True
+            return outcome
+        return self._renew(current, reason, outcome)
+
+    def _keep(self, current, source, outcome, check, prove):
+        """The key is good: only the files may need writing (the first run, or a 0.1 layout), and a proof if asked."""
+        wanted = _wanted_files(self.primary, current)
+        outcome.files = _differing(wanted)
+        outcome.changed = bool(outcome.files)
+        if source is not None and source != self.primary.key_file:
+            self.log("%s: adopting the key %s from %s (no negotiation)" % (self.primary.name, current.name, source))
+        if check:
+            return outcome
+        _write(wanted)
+        running = self.named.running()
+        if outcome.files and running:
+            self.named.reconfig()
+        if prove and current is not None:
+            if not running:
+                raise NamedError("named is not running, so its transfers with key %s cannot be proved; start named" % current.name)
+            outcome.zone_failures = self._prove(current.name, _tkey.key_from_statement(current))
+            outcome.named_proof = "done"
+        return outcome
+
+    def _initial_key(self):
+        try:
+            statement = read_key_file(self.primary.initial_key_file)
+        except KeyFileError as exc:
+            raise KeyFileError("the initial key for %s: %s" % (self.primary.name, exc))
+        self.hide(statement.secret)
+        return _tkey.key_from_statement(statement)
+
+    def _renew(self, current, reason, outcome):
+        primary, server = self.primary, self.server
+        credential = self._initial_key()
+        _tkey.refuse_unsafe_server(server, primary.bind_version)
+        key = _tkey.negotiate_proved(server, credential, primary.key_name, server_key=primary.server_key(), lifetime=primary.lifetime)
+        self.hide(key.secret_b64)
+        outcome.negotiated = True
+        statement = key.statement(server, primary.key_name)
+        wanted = _wanted_files(primary, statement)
+        previous = dict((path, _files.read_text(path)) for path in wanted)
+        if current is not None and previous[primary.key_file] is None:  # adopted from the 0.1 layout
+            previous = _wanted_files(primary, current)
+        _write(wanted)
+        outcome.key_name, outcome.expiration = key.name, key.expiration
+        self.log("%s: new key %s (%s), written" % (primary.name, key.name, reason))
+        if not self.named.running():
+            outcome.named_proof = "pending"  # the first run on a fresh host: named.conf comes next
+        else:
+            try:
+                self.named.reconfig()
+                outcome.zone_failures = self._prove(key.name, key.tsig())
+                outcome.named_proof = "done"
+            except (NamedError, TkeyError) as exc:
+                rolled_back = self._roll_back(current, reason, previous, key, credential)
+                raise RolloverError(
+                    "%s: the new key %s does not work for named (%s); %s" % (
+                        primary.name, key.name, exc,
+                        "the previous key %s is back in place and the new one deleted" % current.name if rolled_back else
+                        "the new key stays, since the primary no longer accepts the previous one" if current is not None else
+                        "the new key stays (there was no previous one)"),
+                    rolled_back=rolled_back,
+                )
+        if current is not None and reason != "rejected":
+            try:
+                outcome.deleted_superseded = _tkey.delete(server, current.name + ".", credential)
+            except TkeyError as exc:  # the new key works; the old one expires on its own
+                outcome.warnings.append("the superseded key %s could not be deleted on %s: %s" % (current.name, primary.name, exc))
+        return outcome
+
+    def _prove(self, key_name, tsig):
+        """Zone by zone, whether the primary transfers it to the key; then named's own transfer with the key
+        (once per primary) and every zone's serial here. Return {zone: reason} of the zones that failed."""
+        server, failures, serials = self.server, {}, {}
+        for zone in self.primary.zones:
+            serial = _tkey.soa_serial(server, zone)
+            if serial is None:
+                failures[zone] = "%s does not serve it" % self.primary.name
+                continue
+            refusal = _tkey.transfer_refusal(server, zone, tsig, serial)
+            if refusal is not None:
+                failures[zone] = "%s answers %s to a transfer with this key: check its allow-transfer" % (self.primary.name, refusal)
+                continue
+            serials[zone] = serial
+        if serials:
+            proof_zone = sorted(serials)[0]
+            self.named.prove_transfer(proof_zone, key_name)
+            for zone, here in sorted(self.named.wait_for_serials(serials, self.named.transfer_wait).items()):
+                failures[zone] = "serial %s here, %d on %s" % (here if here is not None else "none", serials[zone], self.primary.name)
+        return failures
+
+    def _roll_back(self, current, reason, previous, key, credential):
+        """Put the previous key back if the primary still accepts it; delete the new key. True if it was done."""
+        rolled_back = False
+        if current is not None and reason != "rejected" and _tkey.probe(self.server, _tkey.key_from_statement(current)):
+            for path, text in previous.items():
+                if text is None:
+                    if os.path.exists(path):
+                        os.unlink(path)
+                else:
+                    _files.write_atomic(path, text)
+            try:
+                self.named.reconfig()
+            except NamedError:
+                pass
+            rolled_back = True
+        if rolled_back:
+            try:
+                _tkey.delete(self.server, key.name + ".", credential)
+            except TkeyError:
+                pass
+        return rolled_back
+
