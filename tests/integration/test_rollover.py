@@ -7,7 +7,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -15,6 +18,7 @@ from ansible_collections.dnsops.tkey.plugins.module_utils import _errors, _rollo
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import read_key_file
 from ansible_collections.dnsops.tkey.plugins.module_utils._localnamed import LocalNamed
 from tests.support.named import NamedServer
+from tests.support.paths import ROOT
 
 
 class Pair(object):
@@ -169,3 +173,122 @@ def test_local_named_reads_transfers_from_its_log(pair):
     with pytest.raises(_errors.NamedError, match="no log line naming key"):
         LocalNamed(pair.named_settings["rndc"], "127.0.0.1", pair.secondary.port, pair.secondary.log, 2).prove_transfer(
             "example.test", "some-other-key.server")
+
+
+# --- the agent, run as on a secondary: Debian's python3 with only the module_utils the role installs ---------
+
+AGENT_FILES_VAR = "secondary_agent_module_utils"
+
+
+def agent_library(tmp_path):
+    """A copy of the module_utils files the secondary role installs for the agent, as on the host."""
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    with open(os.path.join(ROOT, "roles", "secondary", "vars", "main.yml")) as handle:
+        names = yaml.safe_load(handle)[AGENT_FILES_VAR]
+    target = tmp_path / "lib" / "ansible_collections" / "dnsops" / "tkey" / "plugins" / "module_utils"
+    target.mkdir(parents=True)
+    for name in names:
+        shutil.copy(os.path.join(ROOT, "plugins", "module_utils", name), str(target / name))
+    return str(tmp_path / "lib")
+
+
+class Agent(object):
+    def __init__(self, pair, tmp_path, metrics=True):
+        self.library = agent_library(tmp_path)
+        self.config = str(tmp_path / "agent.json")
+        state_dir = tmp_path / "state"
+        state_dir.mkdir()
+        self.state_file = str(state_dir / "state.json")
+        self.metrics_file = str(tmp_path / "dnsops_tkey.prom") if metrics else ""
+        with open(self.config, "w") as handle:
+            json.dump(dict(named=pair.named_settings, primaries=[pair.settings], lock_file=str(state_dir / "lock"),
+                           state_file=self.state_file, metrics_file=self.metrics_file, lock_timeout=60), handle)
+
+    def start(self, *args):
+        code = "import sys; sys.path.insert(0, %r); from ansible_collections.dnsops.tkey.plugins.module_utils._agent import main; sys.exit(main())" % self.library
+        return subprocess.Popen(["/usr/bin/python3", "-c", code, "--config", self.config] + list(args),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def run(self, *args):
+        proc = self.start(*args)
+        out, err = proc.communicate(timeout=120)
+        return proc.returncode, out, err
+
+    def state(self):
+        with open(self.state_file) as handle:
+            return json.load(handle)["primary"]
+
+
+def test_agent_heals_a_restart_with_one_tkey_query_and_then_sends_none(pair, tmp_path):
+    _started(pair)
+    agent = Agent(pair, tmp_path)
+    assert agent.run() == (0, "", "")  # nothing due: silent
+    pair.primary.restart()
+    queries = pair.primary.tkey_queries()
+    code, out, err = agent.run()
+    assert code == 0 and err == "", err
+    assert "renewed the transfer key (rejected)" in out and len(out.splitlines()) == 2
+    assert pair.primary.tkey_queries() == queries + 1
+    assert agent.run() == (0, "", "")
+    assert pair.primary.tkey_queries() == queries + 1
+    assert pair.primary.axfr("example.test", pair.key())[0]
+    state = agent.state()
+    assert (state["renewals_total"], state["failures_total"], state["accepted"]) == (1, 0, True)
+    metrics = open(agent.metrics_file).read()
+    assert 'dnsops_tkey_renewals_total{primary="primary"} 1' in metrics and 'dnsops_tkey_key_accepted{primary="primary"} 1' in metrics
+    assert pair.key()[1] not in metrics and pair.key()[2] not in metrics + out
+    assert oct(os.stat(agent.metrics_file).st_mode & 0o777) == "0o644"
+    assert not [name for name in os.listdir(str(tmp_path)) if name.endswith(".tmp")]
+    status = json.loads(agent.run("--status")[1])["primary"]
+    assert status["key_name"] == pair.key()[1] and status["renewals_total"] == 1
+
+
+def test_agent_backs_off_while_the_primary_fails_and_says_so(pair, tmp_path):
+    _started(pair)
+    agent = Agent(pair, tmp_path)
+    pair.primary.stop()
+    code, out, err = agent.run()
+    assert code == 1 and len(err.splitlines()) == 1 and "next try in 60 s" in err, err
+    pair.primary.start()  # back, but without the key: only the next try (after the back-off) may negotiate
+    pair.primary.restart()
+    queries = pair.primary.tkey_queries()
+    code, out, err = agent.run()
+    assert code == 1 and "still failing, next try at" in err and pair.primary.tkey_queries() == queries
+    state = agent.state()
+    assert state["consecutive_failures"] == 1 and state["failures_total"] == 1 and not state["accepted"]
+    with open(agent.state_file) as handle:  # the back-off has passed
+        saved = json.load(handle)
+    saved["primary"]["next_try"] = 0
+    with open(agent.state_file, "w") as handle:
+        json.dump(saved, handle)
+    code, out, err = agent.run()
+    assert code == 0 and "renewed the transfer key (rejected)" in out, err
+    assert pair.primary.tkey_queries() == queries + 1
+    assert 'dnsops_tkey_failures_total{primary="primary"} 1' in open(agent.metrics_file).read()
+
+
+def test_agent_check_mode_changes_nothing(pair, tmp_path):
+    _started(pair)
+    agent = Agent(pair, tmp_path)
+    pair.primary.restart()
+    before = open(pair.settings["key_file"]).read()
+    code, out, err = agent.run("--check")
+    assert code == 0 and "would negotiate a new key (rejected)" in out, err
+    assert open(pair.settings["key_file"]).read() == before and not os.path.exists(agent.state_file)
+    assert pair.primary.tkey_queries() == 1
+
+
+def test_agent_and_module_at_the_same_moment_leave_one_key(pair, tmp_path, ansible_venv):
+    _started(pair)
+    agent = Agent(pair, tmp_path)
+    pair.primary.restart()
+    queries = pair.primary.tkey_queries()
+    proc = agent.start()
+    failed, result, out = ansible_venv.module("tkey_rollover", dict(
+        primary=pair.settings, named=pair.named_settings, lock_file=os.path.join(os.path.dirname(agent.state_file), "lock")))
+    agent_out, agent_err = proc.communicate(timeout=120)
+    assert not failed and proc.returncode == 0, (out, agent_err)
+    assert pair.primary.tkey_queries() == queries + 1  # whoever came second found the key current
+    assert pair.primary.axfr("example.test", pair.key())[0]
+    assert result["key_name"] == pair.key()[1]
