@@ -32,6 +32,8 @@ from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DnsopsE
 from ansible_collections.dnsops.tkey.plugins.module_utils._rollover import PrimarySettings, Rollover, current_key, named_from
 
 PROG = "dnsops-tkey-renew"
+# The module_utils the agent imports: its whole library on a secondary (tkey_agent installs exactly these).
+LIBRARY = ("_agent", "_dhkey", "_errors", "_files", "_keyfile", "_localnamed", "_rollover", "_tkey", "_transport")
 DEFAULT_CONFIG = "/etc/dnsops-tkey/agent.json"
 BACKOFF_FIRST = 60
 BACKOFF_MAX = 3600

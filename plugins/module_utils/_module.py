@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import grp
 import os
-import re
 import tempfile
 import traceback
 
@@ -43,8 +42,6 @@ TSIG_ARGS = dict(
 DEFAULT_MODE = "0640"
 DEFAULT_GROUP = "bind"
 
-_DURATION_RE = re.compile(r"(\d+)\s*([wdhms]?)", re.I)
-_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
 
 
 def guarded_run(module, run):
@@ -141,22 +138,6 @@ def server_key_from_param(value, option="server_public_key"):
         except DHKeyError as exc:
             raise OptionError("%s: %s" % (option, exc))
     raise OptionError("%s is neither a KEY record nor an existing K*.key file: %r" % (option, text[:200]))
-
-
-def parse_duration(value, option):
-    """Seconds from 3600, '3600', '30d', '12h', '1d12h', '2w'; an OptionError naming OPTION otherwise."""
-    text = str(value).strip()
-    if not text:
-        raise OptionError("%s is empty; give seconds or a duration such as '30d' or '12h'" % option)
-    total, position = 0, 0
-    for match in _DURATION_RE.finditer(text):
-        if text[position:match.start()].strip():
-            break
-        total += int(match.group(1)) * _UNITS[match.group(2).lower()]
-        position = match.end()
-    if position == 0 or text[position:].strip():
-        raise OptionError("%s %r is not a duration; give seconds or a value such as '30d', '12h' or '1d12h'" % (option, text))
-    return total
 
 
 def require_directory_of(module, path, option):

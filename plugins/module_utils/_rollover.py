@@ -57,8 +57,8 @@ PRIMARY_FIELDS = {
     "primaries_file": (str, REQUIRED),
     "legacy_key_file": (str, ""),
     "key_name": (str, REQUIRED),
-    "lifetime": (int, 30 * 86400),
-    "renew_before": (int, 7 * 86400),
+    "lifetime": (str, "30d"),
+    "renew_before": (str, "7d"),
     "zones": (list, []),
 }
 NAMED_FIELDS = {
@@ -96,6 +96,8 @@ class PrimarySettings(object):
     def __init__(self, values):
         for field, value in _settings("primary", PRIMARY_FIELDS, values).items():
             setattr(self, field, value)
+        self.lifetime = _tkey.parse_duration(self.lifetime, "primary %s: lifetime" % self.name)
+        self.renew_before = _tkey.parse_duration(self.renew_before, "primary %s: renew_before" % self.name)
         if not 0 < self.port < 65536:
             raise OptionError("primary %s: port %d is not a port number" % (self.name, self.port))
         if self.transport not in ("tcp", "udp"):

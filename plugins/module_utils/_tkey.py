@@ -76,6 +76,26 @@ DISCOVERY_SIZES = (1536, 1024, 768)
 _TSIG_ERRORS = {16: "BADSIG", 17: "BADKEY", 18: "BADTIME", 19: "BADMODE", 20: "BADNAME", 21: "BADALG", 22: "BADTRUNC"}
 
 
+_DURATION_RE = re.compile(r"(\d+)\s*([wdhms]?)", re.I)
+_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
+
+
+def parse_duration(value, option):
+    """Seconds from 3600, '3600', '30d', '12h', '1d12h', '2w'; an OptionError naming OPTION otherwise."""
+    text = str(value).strip()
+    if not text:
+        raise OptionError("%s is empty; give seconds or a duration such as '30d' or '12h'" % option)
+    total, position = 0, 0
+    for match in _DURATION_RE.finditer(text):
+        if text[position:match.start()].strip():
+            break
+        total += int(match.group(1)) * _UNITS[match.group(2).lower()]
+        position = match.end()
+    if position == 0 or text[position:].strip():
+        raise OptionError("%s %r is not a duration; give seconds or a value such as '30d', '12h' or '1d12h'" % (option, text))
+    return total
+
+
 def _now():
     return int(datetime.datetime.now(datetime.timezone.utc).timestamp())
 

@@ -237,8 +237,8 @@ def run(module):
         credential = _module.credential_from_params(module)
         if credential is None:
             raise OptionError("the initial key is missing; give tsig_key_file, or tsig_key_name with tsig_key_secret")
-    lifetime = _module.parse_duration(params["lifetime"], "lifetime")
-    renew_before = _module.parse_duration(params["renew_before"], "renew_before")
+    lifetime = _tkey.parse_duration(params["lifetime"], "lifetime")
+    renew_before = _tkey.parse_duration(params["renew_before"], "renew_before")
     if lifetime and renew_before >= lifetime:
         raise OptionError("renew_before (%ds) must be shorter than lifetime (%ds), or every run would renew" % (renew_before, lifetime))
     if lifetime > _tkey.MAX_LIFETIME:

@@ -88,13 +88,13 @@ options:
         type: str
         required: true
       lifetime:
-        description: Lifetime of a negotiated key in seconds; V(0) never expires.
-        type: int
-        default: 2592000
+        description: Lifetime of a negotiated key, in seconds or as a duration such as V(30d); V(0) never expires.
+        type: str
+        default: 30d
       renew_before:
-        description: Renew when the key expires within this many seconds.
-        type: int
-        default: 604800
+        description: Renew when the key expires within this time (seconds, or a duration such as V(7d)).
+        type: str
+        default: 7d
       zones:
         description: The zones this secondary transfers from the primary.
         type: list
@@ -228,8 +228,8 @@ PRIMARY_SPEC = dict(
     primaries_file=dict(type="path", required=True),
     legacy_key_file=dict(type="path"),
     key_name=dict(type="str", required=True, no_log=False),
-    lifetime=dict(type="int", default=2592000),
-    renew_before=dict(type="int", default=604800),
+    lifetime=dict(type="str", default="30d"),
+    renew_before=dict(type="str", default="7d"),
     zones=dict(type="list", elements="str", default=[]),
 )
 NAMED_SPEC = dict(

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _errors, _rollover
+from ansible_collections.dnsops.tkey.plugins.module_utils import _agent, _errors, _rollover
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import read_key_file
 from ansible_collections.dnsops.tkey.plugins.module_utils._localnamed import LocalNamed
 from tests.support.named import NamedServer
@@ -177,19 +177,12 @@ def test_local_named_reads_transfers_from_its_log(pair):
 
 # --- the agent, run as on a secondary: Debian's python3 with only the module_utils the role installs ---------
 
-AGENT_FILES_VAR = "secondary_agent_module_utils"
-
-
 def agent_library(tmp_path):
-    """A copy of the module_utils files the secondary role installs for the agent, as on the host."""
-    import yaml  # pylint: disable=import-outside-toplevel
-
-    with open(os.path.join(ROOT, "roles", "secondary", "vars", "main.yml")) as handle:
-        names = yaml.safe_load(handle)[AGENT_FILES_VAR]
+    """A copy of the module_utils files tkey_agent installs for the agent (_agent.LIBRARY), as on the host."""
     target = tmp_path / "lib" / "ansible_collections" / "dnsops" / "tkey" / "plugins" / "module_utils"
     target.mkdir(parents=True)
-    for name in names:
-        shutil.copy(os.path.join(ROOT, "plugins", "module_utils", name), str(target / name))
+    for name in _agent.LIBRARY:
+        shutil.copy(os.path.join(ROOT, "plugins", "module_utils", name + ".py"), str(target / (name + ".py")))
     return str(tmp_path / "lib")
 
 

@@ -285,3 +285,17 @@ def test_delete_signed_by_the_key_itself_by_its_creator_and_by_another_key():
     assert _tkey.delete(server, second.name + ".", INITIAL) is True
     assert _tkey.delete(server, second.name + ".", INITIAL) is False  # unknown name: BADNAME
     assert server.named.negotiated == {}
+
+
+@pytest.mark.parametrize("text,seconds", [
+    (3600, 3600), ("3600", 3600), ("30d", 2592000), ("12h", 43200), ("1d12h", 129600), ("2w", 1209600),
+    ("90m", 5400), ("45s", 45), ("1d 2h", 93600), ("0", 0),
+])
+def test_parse_duration(text, seconds):
+    assert _tkey.parse_duration(text, "lifetime") == seconds
+
+
+@pytest.mark.parametrize("text", ["", "soon", "12x", "d", "1d-2h", "-5"])
+def test_parse_duration_refuses(text):
+    with pytest.raises(_errors.OptionError, match="lifetime"):
+        _tkey.parse_duration(text, "lifetime")
