@@ -84,16 +84,19 @@ def _attributes_match(path, mode, group):
 class RunLock(object):
     """An exclusive flock on PATH, which is created once and never deleted (deleting it would let two runs in)."""
 
-    def __init__(self, path, timeout):
+    def __init__(self, path, timeout, create=True):
         self.path = path
         self.timeout = float(timeout)
+        self.create = create  # False (check mode): lock only an existing file, create nothing
         self.handle = None
 
     def __enter__(self):
+        if not self.create and not os.path.exists(self.path):
+            return self  # nobody has run here yet, so nobody can be running
         directory = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(directory):
             os.makedirs(directory, 0o755)
-        self.handle = open(self.path, "a")
+        self.handle = open(self.path, "a" if self.create else "r")
         deadline = time.monotonic() + self.timeout
         while True:
             try:

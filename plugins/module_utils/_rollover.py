@@ -202,9 +202,11 @@ class Outcome(object):
         self.warnings = []
 
     def as_dict(self):
-        return dict((field, getattr(self, field)) for field in (
+        out = dict((field, getattr(self, field)) for field in (
             "primary", "changed", "reason", "key_name", "expiration", "superseded_key_name", "deleted_superseded",
             "negotiated", "named_proof", "files", "zone_failures", "warnings"))
+        out["expiration_utc"] = _tkey.isoformat(self.expiration) or ("never" if self.key_name else "")
+        return out
 
 
 def _wanted_files(primary, statement):

@@ -186,6 +186,10 @@ expiration:
   description: Its expiry, seconds since the epoch; 0 for none.
   returned: success
   type: int
+expiration_utc:
+  description: Its expiry, UTC (V(never) for a key that does not expire).
+  returned: success
+  type: str
 superseded_key_name:
   description: The key this run replaced, if any.
   returned: success
@@ -246,7 +250,7 @@ def run(module):
     primary = PrimarySettings(params["primary"])
     named = named_from(params["named"])
     rollover = Rollover(primary, named, hide=lambda secret: _module.hide(module, secret))
-    with _files.RunLock(params["lock_file"], params["lock_timeout"]):
+    with _files.RunLock(params["lock_file"], params["lock_timeout"], create=not module.check_mode):
         outcome = rollover.run(force=params["force"], check=module.check_mode, prove=params["prove"])
     result = outcome.as_dict()
     for warning in outcome.warnings:
