@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from unittest import mock
 
@@ -84,6 +85,8 @@ class ScriptedNamed(object):
         self.silent = False
         self.version = "9.18.49-1~deb12u1-Debian"
         self.clock_skew = 0
+        self.zones = {}  # zone name -> (serial, names of the keys whose negotiated keys allow-transfer admits)
+        self.refuse_deletion = False
         for knob, value in knobs.items():
             if not hasattr(self, knob):
                 raise TypeError("unknown knob %s" % knob)
@@ -92,6 +95,10 @@ class ScriptedNamed(object):
     # --- what tests look at ------------------------------------------------------------------------
     def count(self, kind):
         return sum(1 for entry in self.log if entry[0] == kind)
+
+    def serve(self, zone, serial=2026112501, allowed=(INITIAL.name,)):
+        """Serve ZONE; keys negotiated with (or being) one of ALLOWED may transfer it."""
+        self.zones[dns.name.from_text(zone)] = (serial, set(allowed))
 
     def knows(self, name):
         return dns.name.from_text(name) in self.negotiated
@@ -165,7 +172,35 @@ class ScriptedNamed(object):
             response = dns.message.make_response(received)
             self._add_tkey(response, question.name, tkey, BADMODE)
             return response
+        if question.name in self.zones and question.rdtype in (dns.rdatatype.SOA, dns.rdatatype.IXFR):
+            return self._zone(received, question)
+        if question.rdtype == dns.rdatatype.IXFR:
+            response = dns.message.make_response(received)
+            response.set_rcode(dns.rcode.NOTAUTH)
+            return response
+        if not received.had_tsig:
+            response = dns.message.make_response(received)
+            response.set_rcode(dns.rcode.REFUSED)
+            return response
         return self._probe(received)
+
+    def _creator(self, keyname):
+        if keyname in self.negotiated:
+            return self.negotiated[keyname][1]
+        return keyname
+
+    def _zone(self, received, question):
+        serial, allowed = self.zones[question.name]
+        response = dns.message.make_response(received)
+        response.flags |= dns.flags.AA
+        if question.rdtype == dns.rdatatype.IXFR:
+            self.log.append(("ixfr", question.name))
+            if not received.had_tsig or self._creator(received.keyname) not in allowed:
+                response.set_rcode(dns.rcode.REFUSED)
+                return response
+        soa = "ns.%s hostmaster.%s %d 3600 600 86400 300" % (question.name, question.name, serial)
+        response.answer.append(dns.rrset.from_text(question.name, 300, "IN", "SOA", soa))
+        return response
 
     def _version(self, received):
         self.log.append(("version", None))
@@ -238,6 +273,9 @@ class ScriptedNamed(object):
     def _delete(self, received, qname):
         self.log.append(("delete", qname))
         response = dns.message.make_response(received)
+        if self.refuse_deletion:
+            response.set_rcode(dns.rcode.SERVFAIL)
+            return response
         tkey = received.find_rrset(received.additional, qname, dns.rdataclass.ANY, dns.rdatatype.TKEY)[0]
         entry = self.negotiated.get(qname)
         if entry is None:
@@ -277,3 +315,62 @@ def route_servers_to(monkeypatch, named):
     """Make every _transport.Server (those the modules build from their options) talk to NAMED."""
     monkeypatch.setattr(_transport.Server, "_resolve", lambda self: self.address)
     monkeypatch.setattr(_transport.Server, "exchange", lambda self, query, address: named.exchange(query, self))
+
+
+class ScriptedLocalNamed(object):
+    """The secondary's named as the engine drives it (rndc, its log), transferring through a ScriptedNamed primary.
+
+    Knobs: running, fail_reconfig, break_transfer (named's transfer fails whatever the key).
+    """
+
+    def __init__(self, primary, primaries_file, running=True):
+        self.primary = primary
+        self.primaries_file = primaries_file
+        self.is_running = running
+        self.fail_reconfig = False
+        self.break_transfer = False
+        self.loaded_key = None
+        self.reconfigs = 0
+        self.proofs = []
+        self.serials = {}
+        self.transfer_wait = 0.2
+
+    def running(self):
+        return self.is_running
+
+    def reconfig(self):
+        from ansible_collections.dnsops.tkey.plugins.module_utils._errors import NamedError  # pylint: disable=import-outside-toplevel
+
+        self.reconfigs += 1
+        if self.fail_reconfig:
+            raise NamedError("rndc reconfig failed: scripted")
+        with open(self.primaries_file) as handle:
+            found = re.search(r'key "([^"]+)"', handle.read())
+        self.loaded_key = found.group(1) if found else None
+
+    def _transfers(self, zone):
+        key = self.loaded_key
+        if self.break_transfer or key is None or not self.primary.knows(key):
+            return False
+        entry = self.primary.zones.get(dns.name.from_text(zone))
+        return entry is not None and self.primary._creator(dns.name.from_text(key)) in entry[1]
+
+    def prove_transfer(self, zone, key_name):
+        from ansible_collections.dnsops.tkey.plugins.module_utils._errors import NamedError  # pylint: disable=import-outside-toplevel
+
+        self.proofs.append((zone, key_name))
+        if self.loaded_key != key_name:
+            raise NamedError("named transferred %s with key %s, not %s" % (zone, self.loaded_key, key_name))
+        if not self._transfers(zone):
+            raise NamedError("named's transfer of %s with the new key %s failed: tsig indicates error" % (zone, key_name))
+        self.serials[zone] = self.primary.zones[dns.name.from_text(zone)][0]
+        return self.serials[zone]
+
+    def wait_for_serials(self, wanted, seconds):
+        lagging = {}
+        for zone, serial in wanted.items():
+            if self._transfers(zone):
+                self.serials[zone] = serial
+            else:
+                lagging[zone] = self.serials.get(zone)
+        return lagging

@@ -1,0 +1,246 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dnsops.tkey contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The rollover engine's decisions and failure handling, a failure injected at each step, over a scripted primary
+(real dnspython messages) and a scripted secondary named. tests/integration/test_rollover.py runs the same against
+two real named."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.dnsops.tkey.plugins.module_utils import _errors, _files, _rollover
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement, read_key_file
+from tests.support.scripted import INITIAL_SECRET, SERVER_KEY, ScriptedLocalNamed, ScriptedNamed, route_servers_to
+
+
+@pytest.fixture
+def primary(monkeypatch):
+    named = ScriptedNamed()
+    named.serve("example.test")
+    named.serve("alpha.test", serial=7)
+    route_servers_to(monkeypatch, named)
+    return named
+
+
+@pytest.fixture
+def settings(tmp_path):
+    initial = tmp_path / "tkeyinit.key"
+    initial.write_text(KeyStatement("tkeyinit", "hmac-sha256", INITIAL_SECRET).render())
+    return dict(
+        name="ns1", address="192.0.2.1", server_public_key=SERVER_KEY.public_text(), bind_version="9.18.49",
+        initial_key_file=str(initial), key_file=str(tmp_path / "transfer-ns1.key"),
+        primaries_file=str(tmp_path / "primaries-ns1.conf"), legacy_key_file=str(tmp_path / "transfer.key"),
+        key_name="sec1", lifetime="1d", renew_before="1h", zones=["example.test", "alpha.test"],
+    )
+
+
+class Secondary(object):
+    def __init__(self, primary, settings, running=True):
+        self.primary, self.settings = primary, settings
+        self.named = ScriptedLocalNamed(primary, settings["primaries_file"], running=running)
+
+    def run(self, **kwargs):
+        hidden = []
+        engine = _rollover.Rollover(_rollover.PrimarySettings(self.settings), self.named, hide=hidden.append)
+        outcome = engine.run(**kwargs)
+        self.hidden = hidden
+        return outcome
+
+    def files(self):
+        return tuple(_files.read_text(self.settings[path]) for path in ("key_file", "primaries_file"))
+
+    def key_name(self):
+        return read_key_file(self.settings["key_file"]).name
+
+
+@pytest.fixture
+def secondary(primary, settings):
+    return Secondary(primary, settings)
+
+
+def _live_keys(primary):
+    return [name.to_text(True) for name in primary.negotiated]
+
+
+def _settled(secondary):
+    outcome = secondary.run()
+    secondary.primary.log.clear()
+    return outcome
+
+
+def test_first_run_negotiates_writes_switches_and_proves(secondary, primary):
+    outcome = secondary.run()
+    assert outcome.negotiated and outcome.reason == "absent" and outcome.named_proof == "done"
+    name = secondary.key_name()
+    assert primary.knows(name) and secondary.named.loaded_key == name
+    assert 'primaries "dnsops-tkey-ns1" { 192.0.2.1 port 53 key "%s"; };' % name in secondary.files()[1]
+    assert secondary.named.proofs == [("alpha.test", name)] and outcome.zone_failures == {}
+    assert primary.count("delete") == 0  # there was no previous key
+    assert INITIAL_SECRET in secondary.hidden and any(secret and secret in secondary.files()[0] for secret in secondary.hidden)
+
+
+def test_first_run_before_named_runs_is_proved_later(primary, settings):
+    secondary = Secondary(primary, settings, running=False)
+    outcome = secondary.run()
+    assert outcome.negotiated and outcome.named_proof == "pending" and secondary.named.reconfigs == 0
+    secondary.named.is_running = True
+    secondary.named.reconfig()  # named starts with the files in place
+    proved = secondary.run(prove=True)
+    assert proved.reason == "current" and not proved.negotiated and proved.named_proof == "done"
+
+
+def test_nothing_due_costs_one_signed_query(secondary, primary):
+    first = _settled(secondary)
+    before = secondary.files()
+    outcome = secondary.run()
+    assert not outcome.changed and outcome.reason == "current" and outcome.key_name == first.key_name
+    assert primary.log == [("probe", primary.log[0][1])]
+    assert secondary.files() == before and secondary.named.reconfigs == 1
+
+
+def test_check_mode_on_a_fresh_host_changes_nothing(secondary, primary, settings):
+    outcome = secondary.run(check=True)
+    assert outcome.changed and outcome.negotiated and outcome.reason == "absent"
+    assert sorted(outcome.files) == sorted([settings["key_file"], settings["primaries_file"]])
+    assert secondary.files() == (None, None) and primary.log == []
+
+
+def test_restart_is_healed_without_deleting_the_lost_key(secondary, primary):
+    first = _settled(secondary)
+    primary.restart()
+    outcome = secondary.run()
+    assert outcome.reason == "rejected" and outcome.superseded_key_name == first.key_name
+    assert primary.count("negotiate") == 1 and primary.count("delete") == 0 and not outcome.deleted_superseded
+    assert secondary.named.loaded_key == outcome.key_name and outcome.named_proof == "done"
+
+
+def test_forced_rotation_deletes_the_superseded_key_with_the_initial_key(secondary, primary):
+    first = _settled(secondary)
+    outcome = secondary.run(force=True)
+    assert outcome.reason == "forced" and outcome.deleted_superseded
+    assert not primary.knows(first.key_name) and primary.knows(outcome.key_name)
+
+
+@pytest.mark.parametrize("fault,error", [
+    (dict(tkey_error=21), _errors.TkeyRefused),
+    (dict(accept_negotiated=False), _errors.TkeyError),
+    (dict(silent=True), _errors.TransportError),
+])
+def test_failed_negotiation_leaves_everything_as_it_was(secondary, primary, fault, error):
+    first = _settled(secondary)
+    before = secondary.files()
+    for knob, value in fault.items():
+        setattr(primary, knob, value)
+    with pytest.raises(error):
+        secondary.run(force=True)
+    assert secondary.files() == before and secondary.named.loaded_key == first.key_name
+    assert _live_keys(primary) == [first.key_name]
+
+
+@pytest.mark.parametrize("breakage", ["fail_reconfig", "break_transfer"])
+def test_a_key_level_failure_puts_the_previous_key_back_while_the_primary_accepts_it(secondary, primary, breakage):
+    first = _settled(secondary)
+    before = secondary.files()
+    setattr(secondary.named, breakage, True)
+    with pytest.raises(_errors.RolloverError, match="is back in place") as info:
+        secondary.run(force=True)
+    assert info.value.rolled_back and info.value.result["changed"] is False
+    assert secondary.files() == before
+    assert _live_keys(primary) == [first.key_name]  # the new one deleted
+    assert primary.count("delete") == 1
+
+
+def test_after_a_restart_a_key_level_failure_keeps_the_new_key(secondary, primary):
+    first = _settled(secondary)
+    primary.restart()
+    secondary.named.break_transfer = True
+    with pytest.raises(_errors.RolloverError, match="the new key stays") as info:
+        secondary.run()
+    assert not info.value.rolled_back
+    new = secondary.key_name()
+    assert new != first.key_name and primary.knows(new)  # never a dead key put back
+    assert primary.count("delete") == 0
+
+
+def test_a_refused_or_missing_zone_is_reported_and_holds_nothing_back(secondary, primary, settings):
+    _settled(secondary)
+    primary.serve("beta.test", allowed=())
+    settings["zones"] = ["example.test", "beta.test", "missing.test"]
+    outcome = secondary.run(force=True)
+    assert sorted(outcome.zone_failures) == ["beta.test", "missing.test"]
+    assert "REFUSED" in outcome.zone_failures["beta.test"] and "does not serve" in outcome.zone_failures["missing.test"]
+    assert outcome.named_proof == "done" and outcome.deleted_superseded
+    assert secondary.named.loaded_key == outcome.key_name
+
+
+def test_a_superseded_key_that_cannot_be_deleted_is_a_warning(secondary, primary):
+    first = _settled(secondary)
+    primary.refuse_deletion = True
+    outcome = secondary.run(force=True)
+    assert not outcome.deleted_superseded and primary.knows(first.key_name)
+    assert "could not be deleted" in outcome.warnings[0]
+
+
+@pytest.mark.parametrize("told,recorded", [("9.20.5", "9.18.49"), ("9.18.49", "9.20.1"), (None, "9.21.0")])
+def test_no_tkey_query_reaches_a_9_19_or_later_primary(secondary, primary, settings, told, recorded):
+    primary.version = told
+    settings["bind_version"] = recorded
+    with pytest.raises(_errors.UnsupportedServer, match="no TKEY query was sent"):
+        secondary.run()
+    assert primary.count("negotiate") == 0 and secondary.files() == (None, None)
+
+
+def test_a_primary_hiding_its_version_is_tried(secondary, primary):
+    primary.version = None
+    assert secondary.run().negotiated
+
+
+def test_a_0_1_layout_is_adopted_without_a_negotiation(secondary, primary, settings):
+    _settled(secondary)
+    name = secondary.key_name()
+    os.rename(settings["key_file"], settings["legacy_key_file"])
+    os.unlink(settings["primaries_file"])
+    primary.log.clear()
+    outcome = secondary.run()
+    assert outcome.reason == "current" and not outcome.negotiated and outcome.changed
+    assert secondary.key_name() == name and 'key "%s"' % name in secondary.files()[1]
+    assert primary.count("negotiate") == 0
+
+
+def test_the_files_before_the_first_key_let_named_start(settings):
+    primary = _rollover.PrimarySettings(settings)
+    assert all(line.startswith("#") for line in _rollover.render_key_file(primary, None).splitlines())
+    assert _rollover.render_primaries_file(primary, None).splitlines()[-1] == 'primaries "dnsops-tkey-ns1" { 192.0.2.1 port 53; };'
+
+
+@pytest.mark.parametrize("change,fragment", [
+    (dict(port=0), "not a port number"),
+    (dict(lifetime="1h", renew_before="2h"), "must be shorter"),
+    (dict(lifetime="soon"), "not a duration"),
+    (dict(name="bad name"), "cannot name a primaries list"),
+    (dict(key_name="x" * 44), "too long"),
+    (dict(colour="blue"), "unknown primary setting colour"),
+    (dict(address=None), "address is missing"),
+    (dict(server_public_key="garbage here"), "KEY record"),
+])
+def test_bad_settings_are_one_line(settings, change, fragment):
+    with pytest.raises(_errors.OptionError, match=fragment):
+        _rollover.PrimarySettings(dict(settings, **change)).server_key()
+
+
+def test_the_run_lock_excludes_a_second_run(tmp_path):
+    path = str(tmp_path / "state" / "lock")
+    with _files.RunLock(path, 1):
+        with pytest.raises(_errors.DnsopsError, match="holds .* for more than 0.3s"):
+            with _files.RunLock(path, 0.3):
+                pass
+    with _files.RunLock(path, 0.3):
+        pass
+    assert os.path.exists(path)  # never deleted
+    with _files.RunLock(str(tmp_path / "none" / "lock"), 0.3, create=False):
+        assert not os.path.exists(str(tmp_path / "none"))
