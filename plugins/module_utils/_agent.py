@@ -105,7 +105,8 @@ def render_metrics(state):
         lines.append("# TYPE %s %s" % (metric, kind))
         for name in sorted(state):
             value = state[name].get(field, 0)
-            lines.append('%s{primary="%s"} %d' % (metric, name.replace("\\", "\\\\").replace('"', '\\"'), int(bool(value)) if field == "accepted" else int(value)))
+            label = name.replace("\\", "\\\\").replace('"', '\\"')
+            lines.append('%s{primary="%s"} %d' % (metric, label, int(bool(value)) if field == "accepted" else int(value)))
     return "\n".join(lines) + "\n"
 
 
@@ -145,6 +146,7 @@ def renew_all(config, check=False, force=False, now=None, out=sys.stdout, err=sy
                  % (primary.name, _stamp(entry["next_try"]), entry["consecutive_failures"], entry["last_error"]))
             status_code = 1
             continue
+        error = ""
         try:
             outcome = Rollover(primary, named, log=lambda line: _say(out, line)).run(force=force, check=check)
         except DnsopsError as exc:

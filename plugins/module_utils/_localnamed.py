@@ -141,4 +141,3 @@ class LocalNamed(object):
 def _serial_ge(a, b):
     """RFC 1982: whether serial A is B or later."""
     return a == b or (a - b) % 2 ** 32 < 2 ** 31
-

@@ -43,7 +43,6 @@ DEFAULT_MODE = "0640"
 DEFAULT_GROUP = "bind"
 
 
-
 def guarded_run(module, run):
     """exit_json(**run(module)); a DnsopsError becomes a one-line failure, anything else a bug with its traceback."""
     try:

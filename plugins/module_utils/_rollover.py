@@ -363,4 +363,3 @@ class Rollover(object):
             except TkeyError:
                 pass
         return rolled_back
-

@@ -555,4 +555,3 @@ def transfer_refusal(server, zone, key, serial):
     if response.rcode() == dns.rcode.NOERROR:
         return None
     return dns.rcode.to_text(response.rcode())
-

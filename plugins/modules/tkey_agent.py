@@ -14,7 +14,7 @@ description:
   - Installs the command O(command) and its library, which is the collection's own module_utils exactly as shipped
     with this module (the rollover engine M(dnsops.tkey.tkey_rollover) uses), so the agent and Ansible run the same
     code. It runs on Debian's python3 with python3-dnspython and python3-cryptography; ansible-core is not needed.
-  - Writes the agent's configuration O(config_file) (JSON: paths and settings, no secret) after checking it.
+  - Writes the agent's configuration O(config_file), JSON with paths and settings but no secret, after checking it.
   - The R(dnsops.tkey.secondary role,ansible_collections.dnsops.tkey.secondary_role) adds the systemd timer (or a
     cron entry) that runs the agent.
   - V(state=absent) removes the command, its library, the configuration and the metrics file; the state file with
@@ -100,7 +100,7 @@ import sys
 sys.path.insert(0, %(library)r)
 from ansible_collections.dnsops.tkey.plugins.module_utils._agent import main  # noqa: E402
 
-sys.exit(main())
+raise SystemExit(main())
 """
 
 

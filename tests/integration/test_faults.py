@@ -204,3 +204,19 @@ def test_dh_keypair_bad_prime_and_directory(ansible_venv, tmp_path):
     failed, result, out = ansible_venv.module("dh_keypair", dict(name="server", directory=str(keys / "missing")))
     assert_clean_failure(failed, result, out, "does not exist")
     assert os.listdir(str(keys)) == []
+
+
+def test_a_named_that_says_9_20_gets_no_tkey_query_from_either_module(ansible_venv, tmp_path):
+    disguised = NamedServer(str(tmp_path / "disguised"), extra_options='  version "9.20.5";')
+    disguised.start()
+    try:
+        dest = str(tmp_path / "tkey.key")
+        failed, result, out = ansible_venv.module("tkey_negotiate", negotiate_args(disguised, dest))
+        assert_clean_failure(failed, result, out, "says it runs BIND 9.20.5 (version.bind)")
+        failed, result, out = ansible_venv.module("tkey_delete", dict(
+            server="127.0.0.1", port=disguised.port, key_name="sec1-x.server",
+            tsig_key_file=os.path.join(disguised.directory, "tkeyinit.key")))
+        assert_clean_failure(failed, result, out, "no TKEY query was sent")
+        assert disguised.tkey_queries() == 0 and not os.path.exists(dest)
+    finally:
+        disguised.cleanup()

@@ -199,7 +199,8 @@ class Agent(object):
                            state_file=self.state_file, metrics_file=self.metrics_file, lock_timeout=60), handle)
 
     def start(self, *args):
-        code = "import sys; sys.path.insert(0, %r); from ansible_collections.dnsops.tkey.plugins.module_utils._agent import main; sys.exit(main())" % self.library
+        code = ("import sys; sys.path.insert(0, %r); "
+                "from ansible_collections.dnsops.tkey.plugins.module_utils._agent import main; sys.exit(main())" % self.library)
         return subprocess.Popen(["/usr/bin/python3", "-c", code, "--config", self.config] + list(args),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

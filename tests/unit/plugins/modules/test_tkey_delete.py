@@ -143,3 +143,12 @@ def test_secret_is_masked_in_an_unexpected_failure(run_module, named, negotiated
     out = run_module(tkey_delete, dict(server="192.0.2.1", key_file=path), tracebacks=True)
     assert "RuntimeError" in out["msg"] and "Traceback" in out["exception"]
     assert key.secret_b64 not in out.text
+
+
+def test_no_tkey_deletion_reaches_bind_9_20(run_module, named, negotiated):
+    key, path = negotiated
+    named.version = "9.20.5"
+    check = run_module(tkey_delete, dict(server="192.0.2.1", key_file=path), check=True)
+    assert check.changed  # check mode sends no TKEY query, only a probe
+    run_module(tkey_delete, dict(server="192.0.2.1", key_file=path)).assert_clean_failure("says it runs BIND 9.20.5")
+    assert named.knows(key.name) and named.count("delete") == 0

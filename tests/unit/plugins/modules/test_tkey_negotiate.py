@@ -204,3 +204,22 @@ def test_check_mode_accepts_an_initial_key_file_an_earlier_task_would_make(run_m
     out = run_module(tkey_negotiate, args, check=True)
     assert out.changed and out["reason"] == "absent" and named.log == []
     run_module(tkey_negotiate, args).assert_clean_failure("cannot read key file")
+
+
+@pytest.mark.parametrize("version,refused", [("9.20.5", True), ("9.19.0-dev", True), ("9.18.49-1~deb12u1-Debian", False), (None, False)])
+def test_version_bind_guards_every_tkey_query(run_module, named, args, version, refused):
+    named.version = version
+    out = run_module(tkey_negotiate, args)
+    if refused:
+        out.assert_clean_failure("no TKEY query was sent")
+        assert named.count("negotiate") == 0 and not os.path.exists(args["dest"])
+    else:
+        assert out.changed and named.count("negotiate") == 1
+    assert named.count("version") == 1
+
+
+def test_no_version_query_when_nothing_is_negotiated(run_module, named, args):
+    run_module(tkey_negotiate, args)
+    named.log.clear()
+    assert not run_module(tkey_negotiate, args).changed
+    assert named.count("version") == 0
