@@ -20,10 +20,11 @@ PODMAN_COLLECTION := .build/collections/ansible_collections/containers/podman/MA
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps test unit galaxy sanity lint integration molecule bench bench-scale demo lab-down image image-trixie clean
+.PHONY: help deps test unit galaxy sanity lint integration molecule bench bench-scale bench-agent bench-site demo lab-down image image-trixie clean
 
 help:
-	@echo "make demo | make lab-down | make test | make unit | make integration | make sanity | make lint | make molecule | make bench | make bench-scale"
+	@echo "make demo | make lab-down | make test | make unit | make integration | make sanity | make lint | make molecule"
+	@echo "make bench | make bench-scale | make bench-agent | make bench-site"
 
 deps: .build/apt.stamp $(VENV)/.stamp .build/collections/ansible_collections/dnsops/tkey
 
@@ -88,6 +89,14 @@ bench: deps
 
 bench-scale: deps
 	$(PY) bench/rollout.py
+
+# The renewal agent: 200 identities healing at once, an idle run, rotations with 10 and 1000 zones.
+bench-agent: deps
+	$(PY) bench/agent.py
+
+# The cost of doing nothing: site.yml's idempotent run against its first run on a fresh lab.
+bench-site: deps $(PODMAN_COLLECTION) image
+	bench/site_cost.sh
 
 # The collection builds and installs offline, and its modules' documentation renders.
 galaxy: deps

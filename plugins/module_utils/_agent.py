@@ -139,7 +139,12 @@ def renew_all(config, check=False, force=False, now=None, out=sys.stdout, err=sy
     state = load_state(config["state_file"])
     status_code = 0
     for values in config["primaries"]:
-        primary = PrimarySettings(values)
+        try:
+            primary = PrimarySettings(values)
+        except DnsopsError as exc:
+            _say(err, "a primary in the configuration cannot be used: %s; run the dnsops.tkey.secondary role again" % exc)
+            status_code = 1
+            continue
         entry = _entry(state, primary.name)
         if not check and not force and now < entry["next_try"]:
             _say(err, "%s: still failing, next try at %s (%d failures in a row); last error: %s"
@@ -179,8 +184,10 @@ def renew_all(config, check=False, force=False, now=None, out=sys.stdout, err=sy
         if outcome.negotiated:
             entry["renewals_total"] += 1
             entry["last_renewal"] = now
-            _say(out, "%s: renewed the transfer key (%s): %s, expires %s; named transfers with it%s" % (
-                primary.name, outcome.reason, outcome.key_name, _stamp(outcome.expiration),
+            proof = ("named transfers with it" if outcome.named_proof == "done" else
+                     "named's transfers with it are not proved (%s)" % outcome.named_proof)
+            _say(out, "%s: renewed the transfer key (%s): %s, expires %s; %s%s" % (
+                primary.name, outcome.reason, outcome.key_name, _stamp(outcome.expiration), proof,
                 "; deleted %s on the primary" % outcome.superseded_key_name if outcome.deleted_superseded else ""))
         for warning in outcome.warnings:
             _say(err, "%s: %s" % (primary.name, warning))
@@ -217,10 +224,13 @@ def main(argv=None):
         if args.random_delay > 0:
             time.sleep(random.uniform(0, args.random_delay))
         directory = os.path.dirname(os.path.abspath(config["state_file"]))
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        with _files.RunLock(config["lock_file"], config["lock_timeout"]):
+        if not os.path.isdir(directory) and not args.check:
+            os.makedirs(directory, 0o750)
+        with _files.RunLock(config["lock_file"], config["lock_timeout"], create=not args.check):
             return renew_all(config, check=args.check, force=args.force)
     except DnsopsError as exc:
         _say(sys.stderr, str(exc))
+        return 1
+    except (IOError, OSError) as exc:
+        _say(sys.stderr, "%s: %s" % (getattr(exc, "filename", None) or "I/O error", exc.strerror or exc))
         return 1

@@ -54,8 +54,33 @@ class LocalNamed(object):
         return proc.stdout
 
     def running(self):
-        """Whether named answers rndc (it runs and its control channel works)."""
-        return self.rndc("status", check=False) is not None
+        """Whether named runs: True if it answers rndc, False if nothing listens on its control channel (stopped).
+
+        Any other rndc failure (a timeout, a refused key) is a NamedError: named may run with a key in memory.
+        """
+        try:
+            proc = subprocess.run(self.rndc_argv + ["status"], capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise NamedError("cannot run %s status: %s" % (" ".join(self.rndc_argv), exc))
+        if proc.returncode == 0:
+            return True
+        said = (proc.stderr + proc.stdout).strip()
+        if "connection refused" in said.lower():
+            return False
+        raise NamedError("rndc status failed: %s; check named and its control channel" % (said.splitlines() or ["exit %d" % proc.returncode])[-1])
+
+    def serves(self, zone):
+        """Whether named has ZONE in its configuration (rndc zonestatus: 'not found' when it has not; 'zone not
+        loaded' is configured, waiting for its first transfer)."""
+        try:
+            proc = subprocess.run(self.rndc_argv + ["zonestatus", zone], capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise NamedError("cannot run %s zonestatus: %s" % (" ".join(self.rndc_argv), exc))
+        return proc.returncode == 0 or "not found" not in (proc.stderr + proc.stdout)
+
+    def refresh(self, zone):
+        """Ask named to check ZONE's serial with its primary now (after a key change, rather than at the SOA retry)."""
+        self.rndc("refresh", zone, check=False)
 
     def reconfig(self):
         """Make named read its configuration again; a changed key in a primaries list applies to existing zones."""
@@ -123,9 +148,14 @@ class LocalNamed(object):
         )
 
     def wait_for_serials(self, wanted, seconds):
-        """Wait until each zone of WANTED ({zone: serial}) has at least that serial here; return {zone: serial here} of the laggards."""
+        """Wait until each zone of WANTED ({zone: serial}) has at least that serial here; return {zone: serial here} of the laggards.
+
+        Zones behind are refreshed at once: after a primary restart their refreshes failed, and named would
+        otherwise wait for the SOA retry timer.
+        """
         deadline = time.monotonic() + seconds
         lagging = dict(wanted)
+        refreshed = False
         while True:
             for zone in list(lagging):
                 here = self.serial(zone)
@@ -135,6 +165,10 @@ class LocalNamed(object):
                     lagging[zone] = here
             if not lagging or time.monotonic() >= deadline:
                 return lagging
+            if not refreshed:
+                for zone in lagging:
+                    self.refresh(zone)
+                refreshed = True
             time.sleep(0.5)
 
 

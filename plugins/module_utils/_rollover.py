@@ -220,9 +220,20 @@ def _differing(wanted):
     return sorted(path for path, text in wanted.items() if _files.read_text(path) != text)
 
 
-def _write(wanted):
-    for path in sorted(wanted):
-        _files.write_atomic(path, wanted[path])
+def _write(primary, wanted):
+    """The key file first: the key the primaries list names must be defined whenever named reads the list."""
+    for path in sorted(wanted, key=lambda path: path != primary.key_file):
+        try:
+            _files.write_atomic(path, wanted[path])
+        except (IOError, OSError) as exc:
+            raise NamedError("cannot write %s: %s" % (path, exc.strerror or exc))
+
+
+def _metadata_int(statement, field):
+    try:
+        return int(statement.metadata.get(field, "0") or 0)
+    except ValueError:
+        return 0
 
 
 class Rollover(object):
@@ -241,7 +252,7 @@ class Rollover(object):
         current, source = current_key(primary)
         if current is not None:
             self.hide(current.secret)
-            outcome.key_name, outcome.expiration = current.name, int(current.metadata.get("expiration", "0") or 0)
+            outcome.key_name, outcome.expiration = current.name, _metadata_int(current, "expiration")
         reason = _tkey.renewal_reason(current, self.server, primary.key_name, server_key, primary.renew_before, force)
         outcome.reason = reason
         if reason == "current":
@@ -252,7 +263,7 @@ class Rollover(object):
         if check:
             outcome.negotiated = True
             return outcome
-        return self._renew(current, reason, outcome)
+        return self._renew(current, source, reason, outcome)
 
     def _keep(self, current, source, outcome, check, prove):
         """The key is good: only the files may need writing (the first run, or a 0.1 layout), and a proof if asked."""
@@ -263,15 +274,14 @@ class Rollover(object):
             self.log("%s: adopting the key %s from %s (no negotiation)" % (self.primary.name, current.name, source))
         if check:
             return outcome
-        _write(wanted)
+        _write(self.primary, wanted)
         running = self.named.running()
-        if outcome.files and running:
+        if running and (outcome.files or prove):
             self.named.reconfig()
-        if prove and current is not None:
+        if prove:
             if not running:
                 raise NamedError("named is not running, so its transfers with key %s cannot be proved; start named" % current.name)
-            outcome.zone_failures = self._prove(current.name, _tkey.key_from_statement(current))
-            outcome.named_proof = "done"
+            outcome.zone_failures, outcome.named_proof = self._prove(current.name, _tkey.key_from_statement(current))
         return outcome
 
     def _initial_key(self):
@@ -282,10 +292,10 @@ class Rollover(object):
         self.hide(statement.secret)
         return _tkey.key_from_statement(statement)
 
-    def _renew(self, current, reason, outcome):
+    def _renew(self, current, source, reason, outcome):
         primary, server = self.primary, self.server
         credential = self._initial_key()
-        _tkey.refuse_unsafe_server(server, primary.bind_version)
+        _tkey.refuse_unsafe_server(server, primary.bind_version, require_recorded=True)
         key = _tkey.negotiate_proved(server, credential, primary.key_name, server_key=primary.server_key(), lifetime=primary.lifetime)
         self.hide(key.secret_b64)
         outcome.negotiated = True
@@ -294,36 +304,36 @@ class Rollover(object):
         previous = dict((path, _files.read_text(path)) for path in wanted)
         if current is not None and previous[primary.key_file] is None:  # adopted from the 0.1 layout
             previous = _wanted_files(primary, current)
-        _write(wanted)
         outcome.key_name, outcome.expiration = key.name, key.expiration
-        self.log("%s: new key %s (%s), written" % (primary.name, key.name, reason))
-        if not self.named.running():
-            outcome.named_proof = "pending"  # the first run on a fresh host: named.conf comes next
-        else:
-            try:
+        # named.conf of a 0.1 layout still names the old key itself: it moves to the list first, then named is proved
+        migrating = source is not None and source != primary.key_file
+        try:
+            _write(primary, wanted)
+            self.log("%s: new key %s (%s), written" % (primary.name, key.name, reason))
+            if migrating or not self.named.running():
+                outcome.named_proof = "pending"  # proved after named.conf (the role's next step, or named's start)
+            else:
                 self.named.reconfig()
-                outcome.zone_failures = self._prove(key.name, key.tsig())
-                outcome.named_proof = "done"
-            except (NamedError, TkeyError) as exc:
-                rolled_back = self._roll_back(current, reason, previous, key, credential)
-                raise RolloverError(
-                    "%s: the new key %s does not work for named (%s); %s" % (
-                        primary.name, key.name, exc,
-                        "the previous key %s is back in place and the new one deleted" % current.name if rolled_back else
-                        "the new key stays, since the primary no longer accepts the previous one" if current is not None else
-                        "the new key stays (there was no previous one)"),
-                    rolled_back=rolled_back,
-                )
+                outcome.zone_failures, outcome.named_proof = self._prove(key.name, key.tsig())
+        except (NamedError, TkeyError) as exc:
+            raise self._roll_back(current, reason, previous, key, credential, exc)
         if current is not None and reason != "rejected":
-            try:
-                outcome.deleted_superseded = _tkey.delete(server, current.name + ".", credential)
-            except TkeyError as exc:  # the new key works; the old one expires on its own
-                outcome.warnings.append("the superseded key %s could not be deleted on %s: %s" % (current.name, primary.name, exc))
+            if outcome.named_proof == "pending":
+                outcome.warnings.append("the superseded key %s stays on %s until it expires: named's switch to the new key "
+                                        "is proved after named.conf" % (current.name, primary.name))
+            else:
+                try:
+                    outcome.deleted_superseded = _tkey.delete(server, current.name + ".", credential)
+                except TkeyError as exc:  # the new key works; the old one expires on its own
+                    outcome.warnings.append("the superseded key %s could not be deleted on %s: %s" % (current.name, primary.name, exc))
         return outcome
 
     def _prove(self, key_name, tsig):
-        """Zone by zone, whether the primary transfers it to the key; then named's own transfer with the key
-        (once per primary) and every zone's serial here. Return {zone: reason} of the zones that failed."""
+        """Zone by zone, whether the primary transfers it to the key; then named's own transfer with the key (once
+        per primary, a zone named serves) and every served zone's serial here.
+
+        Return ({zone: reason} of the zones that failed, how named's use of the key was proved).
+        """
         server, failures, serials = self.server, {}, {}
         for zone in self.primary.zones:
             serial = _tkey.soa_serial(server, zone)
@@ -334,32 +344,41 @@ class Rollover(object):
             if refusal is not None:
                 failures[zone] = "%s answers %s to a transfer with this key: check its allow-transfer" % (self.primary.name, refusal)
                 continue
-            serials[zone] = serial
-        if serials:
-            proof_zone = sorted(serials)[0]
-            self.named.prove_transfer(proof_zone, key_name)
-            for zone, here in sorted(self.named.wait_for_serials(serials, self.named.transfer_wait).items()):
-                failures[zone] = "serial %s here, %d on %s" % (here if here is not None else "none", serials[zone], self.primary.name)
-        return failures
+            if self.named.serves(zone):  # a zone new in the inventory reaches named.conf after this
+                serials[zone] = serial
+        if not serials:
+            return failures, "no zone to prove with" if self.primary.zones else "no zones"
+        self.named.prove_transfer(sorted(serials)[0], key_name)
+        for zone, here in sorted(self.named.wait_for_serials(serials, self.named.transfer_wait).items()):
+            failures[zone] = "serial %s here, %d on %s" % (here if here is not None else "none", serials[zone], self.primary.name)
+        return failures, "done"
 
-    def _roll_back(self, current, reason, previous, key, credential):
-        """Put the previous key back if the primary still accepts it; delete the new key. True if it was done."""
-        rolled_back = False
-        if current is not None and reason != "rejected" and _tkey.probe(self.server, _tkey.key_from_statement(current)):
-            for path, text in previous.items():
-                if text is None:
+    def _roll_back(self, current, reason, previous, key, credential, cause):
+        """Put the previous key back if the primary still accepts it, then delete the new key; the RolloverError to raise."""
+        name = self.primary.name
+        try:
+            alive = current is not None and reason != "rejected" and _tkey.probe(self.server, _tkey.key_from_statement(current))
+        except TkeyError:
+            alive = False
+        if not alive:
+            kept = ("the new key stays, since the primary no longer accepts the previous one" if current is not None else
+                    "the new key stays (there was no previous one)")
+            return RolloverError("%s: the new key %s does not work for named (%s); %s" % (name, key.name, cause, kept))
+        try:
+            for path in sorted(previous, key=lambda path: path != self.primary.key_file):
+                if previous[path] is None:
                     if os.path.exists(path):
                         os.unlink(path)
                 else:
-                    _files.write_atomic(path, text)
-            try:
-                self.named.reconfig()
-            except NamedError:
-                pass
-            rolled_back = True
-        if rolled_back:
-            try:
-                _tkey.delete(self.server, key.name + ".", credential)
-            except TkeyError:
-                pass
-        return rolled_back
+                    _files.write_atomic(path, previous[path])
+            self.named.reconfig()
+        except (NamedError, IOError, OSError) as exc:
+            # named may still hold the new key: leave it alive on the primary (it expires on its own)
+            return RolloverError("%s: the new key %s does not work for named (%s), and putting the previous key %s back failed "
+                                 "too (%s); both keys stay valid on the primary: fix named and run again" % (name, key.name, cause, current.name, exc))
+        try:
+            _tkey.delete(self.server, key.name + ".", credential)
+        except TkeyError:
+            pass  # it expires on its own
+        return RolloverError("%s: the new key %s does not work for named (%s); the previous key %s is back in place and the "
+                             "new one deleted" % (name, key.name, cause, current.name), rolled_back=True)

@@ -461,8 +461,8 @@ def renewal_reason(current, server, base_name, server_key=None, renew_before=0, 
     if force:
         return "forced"
     meta = current.metadata
-    if not meta:
-        return "unmanaged"
+    if not meta or not re.match(r"^\d*$", meta.get("expiration", "0")):
+        return "unmanaged"  # no metadata, or damaged: renew rather than guess
     if meta.get("server") != server.address or meta.get("port") != str(server.port):
         return "server_changed"
     if meta.get("key_name") != str(base_name).rstrip("."):
@@ -483,11 +483,12 @@ FIRST_UNSAFE_VERSION = (9, 19)
 
 
 def parse_bind_version(text):
-    """(9, 18, 49) from '9.18.49-1~deb12u1-Debian' or 'BIND 9.18.49 (Extended Support Version)'; None if there is none."""
-    match = re.search(r"(?<![\d.])(\d+)\.(\d+)(?:\.(\d+))?", str(text or ""))
+    """(9, 18, 49) from '9.18.49-1~deb12u1-Debian' or 'BIND 9.18.49 (Extended Support Version)'; None when the text
+    holds no BIND 9 version (hidden, or a decoy such as 'none' or '2.1')."""
+    match = re.search(r"(?<![\d.])9\.(\d+)(?:\.(\d+))?", str(text or ""))
     if match is None:
         return None
-    return tuple(int(part) for part in match.groups("0"))
+    return (9, int(match.group(1)), int(match.group(2) or 0))
 
 
 def bind_version(server):
@@ -504,17 +505,23 @@ def bind_version(server):
     return None
 
 
-def refuse_unsafe_server(server, recorded=None):
+def refuse_unsafe_server(server, recorded=None, require_recorded=False):
     """Raise UnsupportedServer unless TKEY may be sent to SERVER; nothing is sent when RECORDED already says no.
 
-    RECORDED is the version the roles read with `named -v` on the primary. The server is also asked
-    (version.bind); a server that hides its version is tried.
+    RECORDED is the version the roles read with `named -v` on the primary; with REQUIRE_RECORDED (the engine and
+    the agent) it must say BIND 9.18 or older. The server is also asked (version.bind); a server that hides its
+    version is then tried on the strength of RECORDED alone (the modules, used standalone, try it anyway).
     """
     hint = ("TKEY Diffie-Hellman is gone there, and BIND 9.20.0-9.20.20 crash on a signed TKEY query (CVE-2026-3119); "
             "no TKEY query was sent. Keep the primary on BIND 9.18, or give the secondaries static TSIG keys")
     version = parse_bind_version(recorded)
     if version is not None and version[:2] >= FIRST_UNSAFE_VERSION:
         raise UnsupportedServer("%s is recorded as BIND %s: %s" % (server, recorded, hint))
+    if version is None and require_recorded:
+        raise UnsupportedServer(
+            "%s has no recorded BIND version (%r): TKEY is sent only to a primary known to run BIND 9.18, since BIND "
+            "9.20.0-9.20.20 crash on a signed TKEY query; no TKEY query was sent. Run the dnsops.tkey.primary role (it "
+            "records named -v)" % (server, recorded or ""))
     told = bind_version(server)
     if told is not None and told[:2] >= FIRST_UNSAFE_VERSION:
         raise UnsupportedServer("%s says it runs BIND %s (version.bind): %s" % (server, ".".join(map(str, told)), hint))

@@ -106,6 +106,16 @@ def test_primary_restart_heals_with_exactly_one_tkey_query_and_no_deletion(pair)
     assert pair.engine().named.wait_for_serials({"example.test": 2026112502}, 20) == {}
 
 
+def test_a_zone_changed_while_the_key_was_dead_is_refreshed_at_once_after_healing(pair):
+    _started(pair)
+    pair.primary.restart()
+    serial = pair.primary.bump_serial("example.test")  # the secondary's refresh now fails: tsig indicates error
+    pair.secondary.rndc("refresh", "example.test")
+    healed = pair.engine().run()
+    assert healed.reason == "rejected" and healed.zone_failures == {}
+    assert pair.secondary.serial("example.test") == serial
+
+
 def test_forced_rotation_deletes_the_superseded_key(pair):
     first = _started(pair)
     old_key = pair.key()

@@ -320,15 +320,18 @@ def route_servers_to(monkeypatch, named):
 class ScriptedLocalNamed(object):
     """The secondary's named as the engine drives it (rndc, its log), transferring through a ScriptedNamed primary.
 
-    Knobs: running, fail_reconfig, break_transfer (named's transfer fails whatever the key).
+    Knobs: is_running, fail_reconfig (how many reconfigs fail), break_transfer (named's transfer fails whatever the
+    key), configured (zones in named.conf; None: every zone the primary serves).
     """
 
     def __init__(self, primary, primaries_file, running=True):
         self.primary = primary
         self.primaries_file = primaries_file
         self.is_running = running
-        self.fail_reconfig = False
+        self.fail_reconfig = 0
         self.break_transfer = False
+        self.configured = None
+        self.refreshed = []
         self.loaded_key = None
         self.reconfigs = 0
         self.proofs = []
@@ -343,10 +346,17 @@ class ScriptedLocalNamed(object):
 
         self.reconfigs += 1
         if self.fail_reconfig:
+            self.fail_reconfig -= 1
             raise NamedError("rndc reconfig failed: scripted")
         with open(self.primaries_file) as handle:
             found = re.search(r'key "([^"]+)"', handle.read())
         self.loaded_key = found.group(1) if found else None
+
+    def serves(self, zone):
+        return self.configured is None or zone in self.configured
+
+    def refresh(self, zone):
+        self.refreshed.append(zone)
 
     def _transfers(self, zone):
         key = self.loaded_key

@@ -142,17 +142,38 @@ def test_failed_negotiation_leaves_everything_as_it_was(secondary, primary, faul
     assert _live_keys(primary) == [first.key_name]
 
 
-@pytest.mark.parametrize("breakage", ["fail_reconfig", "break_transfer"])
+@pytest.mark.parametrize("breakage", [dict(fail_reconfig=1), dict(break_transfer=True)])
 def test_a_key_level_failure_puts_the_previous_key_back_while_the_primary_accepts_it(secondary, primary, breakage):
     first = _settled(secondary)
     before = secondary.files()
-    setattr(secondary.named, breakage, True)
+    for knob, value in breakage.items():
+        setattr(secondary.named, knob, value)
     with pytest.raises(_errors.RolloverError, match="is back in place") as info:
         secondary.run(force=True)
     assert info.value.rolled_back and info.value.result["changed"] is False
     assert secondary.files() == before
     assert _live_keys(primary) == [first.key_name]  # the new one deleted
     assert primary.count("delete") == 1
+
+
+def test_when_named_cannot_take_the_previous_key_back_either_both_keys_stay(secondary, primary):
+    first = _settled(secondary)
+    secondary.named.fail_reconfig = 2
+    with pytest.raises(_errors.RolloverError, match="both keys stay valid on the primary") as info:
+        secondary.run(force=True)
+    assert not info.value.rolled_back
+    assert len(primary.negotiated) == 2 and primary.knows(first.key_name)
+    assert secondary.key_name() == first.key_name  # the files hold the previous key again
+
+
+def test_a_zone_named_does_not_serve_yet_is_left_to_the_proof_after_named_conf(secondary, primary, settings):
+    _settled(secondary)
+    primary.serve("aaa.test")  # new in the inventory; sorts first
+    settings["zones"] = ["aaa.test", "example.test", "alpha.test"]
+    secondary.named.configured = {"example.test", "alpha.test"}
+    outcome = secondary.run(force=True)
+    assert outcome.named_proof == "done" and outcome.zone_failures == {}
+    assert secondary.named.proofs[-1][0] == "alpha.test"
 
 
 def test_after_a_restart_a_key_level_failure_keeps_the_new_key(secondary, primary):
@@ -186,7 +207,7 @@ def test_a_superseded_key_that_cannot_be_deleted_is_a_warning(secondary, primary
     assert "could not be deleted" in outcome.warnings[0]
 
 
-@pytest.mark.parametrize("told,recorded", [("9.20.5", "9.18.49"), ("9.18.49", "9.20.1"), (None, "9.21.0")])
+@pytest.mark.parametrize("told,recorded", [("9.20.5", "9.18.49"), ("9.18.49", "9.20.1"), (None, "9.21.0"), ("2.1", "none")])
 def test_no_tkey_query_reaches_a_9_19_or_later_primary(secondary, primary, settings, told, recorded):
     primary.version = told
     settings["bind_version"] = recorded
@@ -195,9 +216,14 @@ def test_no_tkey_query_reaches_a_9_19_or_later_primary(secondary, primary, setti
     assert primary.count("negotiate") == 0 and secondary.files() == (None, None)
 
 
-def test_a_primary_hiding_its_version_is_tried(secondary, primary):
+def test_a_primary_hiding_its_version_is_tried_on_its_recorded_version_only(secondary, primary, settings):
     primary.version = None
     assert secondary.run().negotiated
+    settings["bind_version"] = ""
+    primary.restart()
+    with pytest.raises(_errors.UnsupportedServer, match="no recorded BIND version"):
+        secondary.run()
+    assert primary.count("negotiate") == 1
 
 
 def test_a_0_1_layout_is_adopted_without_a_negotiation(secondary, primary, settings):
