@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 
 import pytest
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _agent, _errors, _rollover
+from ansible_collections.dnsops.tkey.plugins.module_utils import _agent, _errors, _rollover, _tkey, _transport
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import read_key_file
 from ansible_collections.dnsops.tkey.plugins.module_utils._localnamed import LocalNamed
 from tests.support.named import NamedServer
@@ -150,6 +151,8 @@ def test_named_that_cannot_prove_the_new_key_rolls_back_to_the_previous_one(pair
     assert info.value.rolled_back
     assert (open(pair.settings["key_file"]).read(), open(pair.settings["primaries_file"]).read()) == before
     assert pair.primary.axfr("example.test", old_key)[0]
+    abandoned = re.search(r"the new key (\S+) does not work", str(info.value)).group(1)
+    assert not _tkey.server_knows_key(_transport.Server("127.0.0.1", pair.primary.port), abandoned)
     assert pair.primary.tkey_queries() == 3  # first key, the abandoned one, and its deletion
 
 
