@@ -198,13 +198,14 @@ class Outcome(object):
         self.negotiated = False
         self.named_proof = "not needed"
         self.files = []
+        self.legacy_files = []
         self.zone_failures = {}
         self.warnings = []
 
     def as_dict(self):
         out = dict((field, getattr(self, field)) for field in (
             "primary", "changed", "reason", "key_name", "expiration", "superseded_key_name", "deleted_superseded",
-            "negotiated", "named_proof", "files", "zone_failures", "warnings"))
+            "negotiated", "named_proof", "files", "legacy_files", "zone_failures", "warnings"))
         out["expiration_utc"] = _tkey.isoformat(self.expiration) or ("never" if self.key_name else "")
         return out
 
@@ -248,6 +249,8 @@ class Rollover(object):
 
     def run(self, force=False, check=False, prove=False):
         primary, outcome = self.primary, Outcome(self.primary)
+        if primary.legacy_key_file and os.path.exists(primary.legacy_key_file):
+            outcome.legacy_files = [primary.legacy_key_file]  # the role removes them once named.conf no longer needs them
         server_key = primary.server_key()
         current, source = current_key(primary)
         if current is not None:

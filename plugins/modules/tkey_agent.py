@@ -15,10 +15,13 @@ description:
     with this module (the rollover engine M(dnsops.tkey.tkey_rollover) uses), so the agent and Ansible run the same
     code. It runs on Debian's python3 with python3-dnspython and python3-cryptography; ansible-core is not needed.
   - Writes the agent's configuration O(config_file), JSON with paths and settings but no secret, after checking it.
-  - The R(dnsops.tkey.secondary role,ansible_collections.dnsops.tkey.secondary_role) adds the systemd timer (or a
-    cron entry) that runs the agent.
-  - V(state=absent) removes the command, its library, the configuration and the metrics file; the state file with
-    the counters and the lock file stay (the lock file is never deleted).
+  - Schedules it. Where systemd is the service manager (C(/run/systemd/system) exists), a oneshot service
+    C(dnsops-tkey-renew.service) and a timer C(dnsops-tkey-renew.timer) in C(/etc/systemd/system) (a first run
+    O(boot_delay) seconds after boot, then every O(interval) seconds plus up to O(random_delay) seconds,
+    C(AccuracySec=1s)), enabled and started; otherwise C(/etc/cron.d/dnsops-tkey-renew) (cron's PATH lacks C(/usr/sbin),
+    so the entry sets it).
+  - V(state=absent) stops and removes the timer or cron entry, the command, its library, the configuration and the
+    metrics file; the state file with the counters and the lock file stay (the lock file is never deleted).
 author:
   - dnsops.tkey maintainers (@dnsops)
 extends_documentation_fragment:
@@ -48,6 +51,24 @@ options:
     description: Directory for the agent's Python library.
     type: path
     default: /usr/lib/dnsops-tkey
+  interval:
+    description: Seconds between runs (cron rounds it to whole minutes).
+    type: int
+    default: 300
+  random_delay:
+    description: Up to this many seconds are added at random to each run, to spread a fleet's queries.
+    type: int
+    default: 60
+  boot_delay:
+    description: Seconds after boot of the first run (systemd).
+    type: int
+    default: 60
+  scheduler:
+    description:
+      - V(auto) uses systemd where it is the service manager, else cron. V(none) installs no schedule.
+    type: str
+    default: auto
+    choices: [auto, systemd, cron, none]
 seealso:
   - module: dnsops.tkey.tkey_rollover
 requirements:
@@ -76,16 +97,22 @@ files:
   returned: success
   type: list
   elements: str
+scheduler:
+  description: How the agent is run, V(systemd) or V(cron) (or V(none)).
+  returned: success
+  type: str
 """
 
+import importlib
 import json
 import os
 import pkgutil
 import shutil
+import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _agent, _files, _module
+from ansible_collections.dnsops.tkey.plugins.module_utils import _agent, _errors, _files, _module
 from ansible_collections.dnsops.tkey.plugins.module_utils._errors import OptionError
 from ansible_collections.dnsops.tkey.plugins.module_utils._rollover import PrimarySettings, named_from
 
@@ -104,12 +131,81 @@ raise SystemExit(main())
 """
 
 
+UNIT_DIR = "/etc/systemd/system"
+CRON_FILE = "/etc/cron.d/dnsops-tkey-renew"
+SERVICE = """# Installed by Ansible (dnsops.tkey.tkey_agent); do not edit.
+[Unit]
+Description=Renew this BIND secondary's TKEY transfer keys (dnsops.tkey)
+After=named.service network-online.target
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=%(command)s
+# One line per problem goes to the journal: journalctl -u dnsops-tkey-renew
+"""
+TIMER = """# Installed by Ansible (dnsops.tkey.tkey_agent); do not edit.
+[Unit]
+Description=Run dnsops-tkey-renew every %(interval)d seconds
+
+[Timer]
+# A first run soon after boot (a primary restarted meanwhile is repaired at once), then every interval, spread
+# over the fleet; AccuracySec=1s, or systemd would merge the runs into its default one-minute slots.
+OnBootSec=%(boot_delay)d
+OnUnitActiveSec=%(interval)d
+RandomizedDelaySec=%(random_delay)d
+AccuracySec=1s
+
+[Install]
+WantedBy=timers.target
+"""
+CRON = """# Installed by Ansible (dnsops.tkey.tkey_agent); do not edit.
+# dnsops-tkey-renew keeps this secondary's TKEY transfer keys current (systemd is not the service manager here).
+# cron's PATH lacks /usr/sbin, where rndc lives.
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+*/%(minutes)d * * * * root %(command)s --random-delay %(random_delay)d
+"""
+
+
+def _scheduler(choice):
+    if choice != "auto":
+        return choice
+    return "systemd" if os.path.isdir("/run/systemd/system") else "cron"
+
+
+def _schedule_files(params, scheduler):
+    values = dict(command=params["command"], interval=params["interval"], random_delay=params["random_delay"],
+                  boot_delay=params["boot_delay"], minutes=max(params["interval"] // 60, 1))
+    if scheduler == "systemd":
+        return {os.path.join(UNIT_DIR, "dnsops-tkey-renew.service"): (SERVICE % values, 0o644),
+                os.path.join(UNIT_DIR, "dnsops-tkey-renew.timer"): (TIMER % values, 0o644)}
+    if scheduler == "cron":
+        return {CRON_FILE: (CRON % values, 0o644)}
+    return {}
+
+
+def _systemctl(*args):
+    proc = subprocess.run(["systemctl"] + list(args), capture_output=True, text=True, timeout=120, check=False)
+    if proc.returncode != 0:
+        raise _errors.DnsopsError("systemctl %s failed: %s" % (" ".join(args), (proc.stderr or proc.stdout).strip()))
+    return proc.stdout.strip()
+
+
+def _timer_running():
+    proc = subprocess.run(["systemctl", "is-active", "dnsops-tkey-renew.timer"], capture_output=True, text=True, timeout=60, check=False)
+    enabled = subprocess.run(["systemctl", "is-enabled", "dnsops-tkey-renew.timer"], capture_output=True, text=True, timeout=60, check=False)
+    return proc.stdout.strip() == "active" and enabled.stdout.strip() == "enabled"
+
+
 def _library_files(library_dir):
     """{path on the host: content} of the agent's library, from this module's own payload."""
     target = os.path.join(library_dir, *PACKAGE.split("."))
     files = {}
     for name in _agent.LIBRARY:
-        data = pkgutil.get_data(PACKAGE, name + ".py")
+        data = pkgutil.get_data(PACKAGE, name + ".py")  # from the module's payload (AnsiballZ's zip)
+        if data is None:  # a namespace package on disk (tests): ask the module's own loader
+            loaded = importlib.import_module("%s.%s" % (PACKAGE, name))
+            data = loaded.__loader__.get_data(loaded.__file__)
         files[os.path.join(target, name + ".py")] = data.decode("utf-8")
     return files
 
@@ -131,20 +227,34 @@ def _check_config(config):
 def run(module):
     params = module.params
     library_dir, command, config_file = params["library_dir"], params["command"], params["config_file"]
-    wanted = {}
+    schedule_paths = [os.path.join(UNIT_DIR, "dnsops-tkey-renew.service"), os.path.join(UNIT_DIR, "dnsops-tkey-renew.timer"), CRON_FILE]
+    scheduler = _scheduler(params["scheduler"])
     if params["state"] == "present":
         _check_config(params["config"])
-        wanted.update((path, (text, 0o644)) for path, text in _library_files(library_dir).items())
+        wanted = dict((path, (text, 0o644)) for path, text in _library_files(library_dir).items())
         wanted[command] = (COMMAND % dict(library=library_dir), 0o755)
         wanted[config_file] = (json.dumps(params["config"], indent=1, sort_keys=True) + "\n", 0o644)
+        schedule = _schedule_files(params, scheduler)
+        wanted.update(schedule)
         changed = sorted(path for path, (text, mode) in wanted.items()
                          if _files.read_text(path) != text or os.stat(path).st_mode & 0o7777 != mode)
+        stale = [path for path in schedule_paths if path not in schedule and os.path.exists(path)]
+        start_timer = scheduler == "systemd" and (bool(set(changed) & set(schedule)) or not _timer_running())
         if not module.check_mode:
             for path in changed:
                 directory = os.path.dirname(path)
                 if not os.path.isdir(directory):
                     os.makedirs(directory, 0o755)
                 _files.write_atomic(path, wanted[path][0], mode=wanted[path][1], group="root")
+            for path in stale:
+                os.unlink(path)
+            if start_timer:
+                _systemctl("daemon-reload")
+                _systemctl("enable", "--now", "dnsops-tkey-renew.timer")
+                if set(changed) & set(schedule):
+                    _systemctl("restart", "dnsops-tkey-renew.timer")  # a new interval takes effect now
+        changed = sorted(set(changed) | set(stale))
+        result = dict(changed=bool(changed) or start_timer, files=changed, scheduler=scheduler)
     else:
         config = None
         text = _files.read_text(config_file)
@@ -153,17 +263,21 @@ def run(module):
                 config = json.loads(text)
             except ValueError:
                 config = None
-        metrics = (config or {}).get("metrics_file") if isinstance(config, dict) else None
-        changed = [path for path in (command, config_file, metrics, library_dir) if path and os.path.exists(path)]
+        metrics = config.get("metrics_file") if isinstance(config, dict) else None
+        changed = [path for path in schedule_paths + [command, config_file, metrics, library_dir] if path and os.path.exists(path)]
         if not module.check_mode:
+            if os.path.exists(schedule_paths[1]) and os.path.isdir("/run/systemd/system"):
+                _systemctl("disable", "--now", "dnsops-tkey-renew.timer")
             for path in changed:
                 if os.path.isdir(path):
                     shutil.rmtree(path)
                 else:
                     os.unlink(path)
-    result = dict(changed=bool(changed), files=changed)
+            if any(path.startswith(UNIT_DIR) for path in changed) and os.path.isdir("/run/systemd/system"):
+                _systemctl("daemon-reload")
+        result = dict(changed=bool(changed), files=changed, scheduler="none")
     if module._diff:
-        result["diff"] = dict(before=dict(files=[]), after=dict(files=changed))
+        result["diff"] = dict(before=dict(files=[]), after=dict(files=result["files"]))
     return result
 
 
@@ -175,6 +289,10 @@ def main():
             config_file=dict(type="path", default="/etc/dnsops-tkey/agent.json"),
             command=dict(type="path", default="/usr/sbin/dnsops-tkey-renew"),
             library_dir=dict(type="path", default="/usr/lib/dnsops-tkey"),
+            interval=dict(type="int", default=300),
+            random_delay=dict(type="int", default=60),
+            boot_delay=dict(type="int", default=60),
+            scheduler=dict(type="str", default="auto", choices=["auto", "systemd", "cron", "none"]),
         ),
         required_if=[("state", "present", ["config"])],
         supports_check_mode=True,

@@ -207,6 +207,11 @@ files:
   returned: success
   type: list
   elements: str
+legacy_files:
+  description: Files of a dnsops.tkey 0.1 layout still on the host (the role removes them after named.conf).
+  returned: success
+  type: list
+  elements: str
 zone_failures:
   description: Zones that failed, with the reason.
   returned: always
