@@ -61,7 +61,9 @@ def identity_config(work, named, name, zones=(), named_settings=None):
         key_file=os.path.join(directory, "transfer-primary.key"), primaries_file=os.path.join(directory, "primaries-primary.conf"),
         key_name=name, zones=list(zones),
     )
-    config = dict(named=named_settings or dict(rndc=["false"]), primaries=[primary], lock_file=os.path.join(directory, "lock"),
+    # no named on these identities: an rndc that answers as rndc does when named is stopped
+    stopped = ["sh", "-c", "echo 'rndc: connect failed: 127.0.0.1#953: connection refused' >&2; exit 1", "rndc"]
+    config = dict(named=named_settings or dict(rndc=stopped), primaries=[primary], lock_file=os.path.join(directory, "lock"),
                   state_file=os.path.join(directory, "state.json"), metrics_file="")
     path = os.path.join(directory, "agent.json")
     with open(path, "w") as handle:
@@ -77,7 +79,9 @@ def bench_heal(work, count):
         library = install_library(work)
         configs = [identity_config(work, named, name) for name in names]
         for config, _primary in configs:  # the keys in place before the restart
-            subprocess.run(agent_command(library, config), check=True, capture_output=True, timeout=120)
+            proc = subprocess.run(agent_command(library, config), capture_output=True, text=True, timeout=120, check=False)
+            if proc.returncode != 0:
+                raise SystemExit("the first run of an agent failed: %s" % proc.stderr)
         named.restart()
         queries = named.tkey_queries()
         begin = time.perf_counter()

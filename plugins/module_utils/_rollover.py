@@ -352,7 +352,9 @@ class Rollover(object):
         if not serials:
             return failures, "no zone to prove with" if self.primary.zones else "no zones"
         self.named.prove_transfer(sorted(serials)[0], key_name)
-        for zone, here in sorted(self.named.wait_for_serials(serials, self.named.transfer_wait).items()):
+        # named refreshes at most serial-query-rate (20 by default) zones a second: a first load of many zones takes time
+        wait = self.named.transfer_wait + len(serials) / 20.0
+        for zone, here in sorted(self.named.wait_for_serials(serials, wait).items()):
             failures[zone] = "serial %s here, %d on %s" % (here if here is not None else "none", serials[zone], self.primary.name)
         return failures, "done"
 

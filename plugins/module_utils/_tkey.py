@@ -528,20 +528,22 @@ def refuse_unsafe_server(server, recorded=None, require_recorded=False):
     return told
 
 
-def soa_serial(server, zone):
-    """The zone's serial on SERVER (an unsigned SOA query), or None when the server does not serve the zone."""
+def soa_query(server, zone):
+    """(rcode, serial or None) of an unsigned SOA query for ZONE: NOERROR with a serial where the zone is loaded;
+    named answers SERVFAIL for a zone it has configured but not loaded, REFUSED for one it does not have."""
     query = dns.message.make_query(dns.name.from_text(zone), dns.rdatatype.SOA)
     query.flags = 0
-    try:
-        response = server.send(query, "SOA query for %s" % zone)
-    except TransportError:
-        raise
-    if response.rcode() != dns.rcode.NOERROR or not response.flags & dns.flags.AA:
-        return None
-    for rrset in response.answer:
-        if rrset.rdtype == dns.rdatatype.SOA:
-            return rrset[0].serial
-    return None
+    response = server.send(query, "SOA query for %s" % zone)
+    if response.rcode() == dns.rcode.NOERROR and response.flags & dns.flags.AA:
+        for rrset in response.answer:
+            if rrset.rdtype == dns.rdatatype.SOA:
+                return response.rcode(), rrset[0].serial
+    return response.rcode(), None
+
+
+def soa_serial(server, zone):
+    """The zone's serial on SERVER (an unsigned SOA query), or None when the server does not serve the zone."""
+    return soa_query(server, zone)[1]
 
 
 def transfer_refusal(server, zone, key, serial):
