@@ -16,6 +16,7 @@ import errno
 import fcntl
 import grp
 import os
+import pwd
 import tempfile
 import time
 
@@ -39,20 +40,34 @@ def read_text(path):
 def _group_id(group):
     if group is None:
         return -1
+    if isinstance(group, int):
+        return group
     try:
         return grp.getgrnam(group).gr_gid
     except KeyError:
         return -1  # no such group here (a test machine without bind): keep the creator's
 
 
-def write_atomic(path, content, mode=KEY_MODE, group=KEY_GROUP):
-    """Write CONTENT to PATH through a temporary file in the same directory, given MODE and GROUP before the rename.
+def _user_id(owner):
+    if owner is None:
+        return -1
+    if isinstance(owner, int):
+        return owner
+    try:
+        return pwd.getpwnam(owner).pw_uid
+    except KeyError:
+        return -1
+
+
+def write_atomic(path, content, mode=KEY_MODE, group=KEY_GROUP, owner="root"):
+    """Write CONTENT to PATH through a temporary file in the same directory, given MODE, OWNER and GROUP (names or
+    ids; None keeps the writer's) before the rename.
 
     Readers see the old file or the new one, never a part, and a secret is never readable by others, not even
     for a moment. The temporary name starts with '.' and does not end like PATH (a textfile collector that
-    reads '*.prom' never sees it). Return True if the content changed.
+    reads '*.prom' never sees it). Return True if anything changed.
     """
-    if read_text(path) == content and _attributes_match(path, mode, group):
+    if read_text(path) == content and attributes_match(path, mode, owner, group):
         return False
     directory = os.path.dirname(os.path.abspath(path))
     try:
@@ -64,9 +79,8 @@ def write_atomic(path, content, mode=KEY_MODE, group=KEY_GROUP):
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
-        gid = _group_id(group)
-        if gid >= 0 and os.geteuid() == 0:
-            os.chown(temp, 0, gid)
+        if os.geteuid() == 0:
+            os.chown(temp, _user_id(owner), _group_id(group))
         os.chmod(temp, mode)
         os.replace(temp, path)
     finally:
@@ -75,10 +89,15 @@ def write_atomic(path, content, mode=KEY_MODE, group=KEY_GROUP):
     return True
 
 
-def _attributes_match(path, mode, group):
+def attributes_match(path, mode, owner="root", group=KEY_GROUP):
+    """Whether PATH has MODE, and (when we are root and they exist here) OWNER and GROUP."""
     info = os.stat(path)
-    gid = _group_id(group)
-    return info.st_mode & 0o7777 == mode and (gid < 0 or os.geteuid() != 0 or info.st_gid == gid)
+    if info.st_mode & 0o7777 != mode:
+        return False
+    if os.geteuid() != 0:
+        return True
+    uid, gid = _user_id(owner), _group_id(group)
+    return (uid < 0 or info.st_uid == uid) and (gid < 0 or info.st_gid == gid)
 
 
 class RunLock(object):

@@ -1,0 +1,286 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dnsops.tkey contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: named_config
+short_description: Write dnsops.tkey's named configuration files, check the whole configuration, or put them back
+version_added: 0.2.0
+description:
+  - Writes the files the roles own (a whole C(named.conf), or fragments an operator's own named.conf includes, zone
+    files, C(rndc.conf)), each validated first if O(files[].validate) says how; then checks the whole configuration
+    with C(named-checkconf -p O(named_conf)) (includes followed). If the configuration is invalid, or does not use
+    the fragments as O(require) says, every file written is put back as it was and the module fails with the exact
+    lines to add to the operator's configuration. named is not reloaded here; the roles do that afterwards.
+  - With O(files) empty it only reads the configuration and returns what the roles need (RV(directory), RV(views),
+    RV(xfer_log)), changing nothing.
+  - C(named-checkconf -p) prints key secrets: its output is never returned, logged or quoted.
+author:
+  - dnsops.tkey maintainers (@dnsops)
+extends_documentation_fragment:
+  - dnsops.tkey.attributes
+options:
+  named_conf:
+    description: The configuration named reads.
+    type: path
+    default: /etc/bind/named.conf
+  files:
+    description: The files to write; only those whose content, mode, owner or group differ are written.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: The file.
+        type: path
+        required: true
+      content:
+        description: Its content (rendered on the controller).
+        type: str
+        required: true
+      mode:
+        description: Its mode.
+        type: str
+        default: "0640"
+      owner:
+        description: Its owner.
+        type: str
+        default: root
+      group:
+        description: Its group.
+        type: str
+        default: bind
+      validate:
+        description: A command that must accept the content before it is written, C(%s) standing for a temporary file.
+        type: str
+      include:
+        description:
+          - How the operator's configuration must use this fragment, checked after writing. V(top) (included at the top
+            level of named.conf; the names it defines must be defined), V(options) (included inside C(options { })),
+            or V(none).
+        type: str
+        default: none
+        choices: [top, options, none]
+  require:
+    description:
+      - What the managed zones of the operator's configuration must say, checked after writing.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      zone:
+        description: The zone.
+        type: str
+        required: true
+      clause:
+        description: The clause, for example V(allow-transfer), V(also-notify) or V(primaries).
+        type: str
+        required: true
+      names:
+        description: The names the clause must hold, in this order.
+        type: list
+        elements: str
+        required: true
+  views:
+    description: Whether the configuration may use views; V(false) refuses a configuration with views.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Write the primary's fragments and check that named.conf uses them
+  dnsops.tkey.named_config:
+    files:
+      - path: /etc/bind/dnsops-tkey/options.conf
+        content: "{{ lookup('ansible.builtin.template', 'options.conf.j2') }}"
+        include: options
+    require:
+      - zone: example.com
+        clause: allow-transfer
+        names: [dnsops-tkey-xfr-example.com]
+"""
+
+RETURN = r"""
+files:
+  description: The files written (in check mode, to be written).
+  returned: success
+  type: list
+  elements: str
+directory:
+  description: named's C(directory).
+  returned: when the configuration could be read
+  type: str
+views:
+  description: The views of the configuration.
+  returned: when the configuration could be read
+  type: list
+  elements: str
+xfer_log:
+  description: The file named logs zone transfers (category C(xfer-in), else C(default)) to, or empty (syslog).
+  returned: when the configuration could be read
+  type: str
+"""
+
+import os
+import re
+import subprocess
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _module
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DnsopsError, OptionError
+from ansible_collections.dnsops.tkey.plugins.module_utils._namedconf import Config, parse
+
+
+def _differs(spec):
+    if _files.read_text(spec["path"]) != spec["content"]:
+        return True
+    return not _files.attributes_match(spec["path"], int(spec["mode"], 8), spec["owner"], spec["group"])
+
+
+def _snapshot(path):
+    """(content, mode, uid, gid) of PATH, or None if it does not exist: what putting it back needs."""
+    text = _files.read_text(path)
+    if text is None:
+        return None
+    info = os.stat(path)
+    return text, info.st_mode & 0o7777, info.st_uid, info.st_gid
+
+
+def _validate(spec):
+    if not spec.get("validate"):
+        return
+    if "%s" not in spec["validate"]:
+        raise OptionError("validate for %s must contain %%s (the file to check)" % spec["path"])
+    handle, temp = tempfile.mkstemp(prefix=".dnsops-tkey-validate.")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(spec["content"])
+        command = spec["validate"].replace("%s", temp).split()
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        os.unlink(temp)
+    if proc.returncode != 0:
+        said = " ".join((proc.stdout + proc.stderr).replace(temp, spec["path"]).split())
+        raise DnsopsError("%s refused %s: %s" % (command[0], spec["path"], said or "exit %d" % proc.returncode))
+
+
+def read_config(named_conf):
+    """The operator's whole configuration, or a DnsopsError with named-checkconf's reason (never its -p output)."""
+    try:
+        proc = subprocess.run(["named-checkconf", "-p", named_conf], capture_output=True, text=True, timeout=120, check=False)
+    except OSError as exc:
+        raise DnsopsError("cannot run named-checkconf (%s); install bind9-utils" % exc)
+    if proc.returncode != 0:
+        # without -p's output: the errors name files and lines, never a secret
+        said = proc.stderr.splitlines() + [line for line in proc.stdout.splitlines() if re.match(r"^\S+:\d+: ", line)]
+        errors = [line for line in said if "deprecated" not in line] or said[-1:]
+        raise DnsopsError("named-checkconf %s refuses the configuration: %s" % (named_conf, " ".join(" ".join(errors).split())[:600]))
+    return Config(proc.stdout)
+
+
+def _missing(config, files, require, named_conf):
+    """The lines the operator must add, one per missing use of a fragment."""
+    lines = []
+    for spec in files:
+        if spec["include"] == "top":
+            statements = parse(spec["content"])
+            for statement in statements:
+                if statement.keyword in ("acl", "primaries", "key") and statement.name not in config.defined(statement.keyword):
+                    lines.append('add  include "%s";  to %s' % (spec["path"], named_conf))
+                    break
+        elif spec["include"] == "options":
+            for statement in parse(spec["content"]):
+                if config.option(statement.keyword) != statement.words[1:]:
+                    lines.append('add  include "%s";  inside options { } of %s' % (spec["path"], named_conf))
+                    break
+    for item in require:
+        found = config.zone_list(item["zone"], item["clause"])
+        wanted = list(item["names"])
+        if config.zone(item["zone"]) is None:
+            lines.append('add the zone "%s" (it is not in %s)' % (item["zone"], named_conf))
+        elif found is None or [name for name in found if name in wanted] != wanted:
+            lines.append('in zone "%s" { }, say  %s { %s };' % (item["zone"], item["clause"], " ".join('"%s";' % name for name in wanted)))
+    return lines
+
+
+def run(module):
+    params = module.params
+    files, named_conf = params["files"], params["named_conf"]
+    for spec in files:
+        if not re.match(r"^0?[0-7]{3,4}$", spec["mode"]):
+            raise OptionError("mode %r of %s is not an octal mode such as '0640'; quote it in YAML" % (spec["mode"], spec["path"]))
+        if spec["include"] != "none" and not spec["content"].strip():
+            raise OptionError("%s is empty; a fragment must define something" % spec["path"])
+    changed = [spec for spec in files if _differs(spec)]
+    for spec in changed:
+        _validate(spec)
+    result = dict(changed=bool(changed), files=[spec["path"] for spec in changed])
+    if module._diff:
+        result["diff"] = [dict(before_header=spec["path"], after_header=spec["path"], before=_files.read_text(spec["path"]) or "",
+                               after=spec["content"]) for spec in changed]
+    if module.check_mode and changed:
+        return result  # the configuration can only be checked with the files in place
+    previous = dict((spec["path"], _snapshot(spec["path"])) for spec in changed)
+    try:
+        for spec in changed:
+            directory = os.path.dirname(spec["path"])
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o755)
+            _files.write_atomic(spec["path"], spec["content"], mode=int(spec["mode"], 8), group=spec["group"], owner=spec["owner"])
+        config = read_config(named_conf)
+        if config.views and not params["views"]:
+            raise DnsopsError(
+                "%s uses views (%s): a key negotiated by TKEY lives in the keyring of the view that answered the TKEY query, "
+                "so TKEY and the transfers must reach the same view; dnsops.tkey does not support views yet"
+                % (named_conf, ", ".join(config.views)))
+        missing = _missing(config, files, params["require"], named_conf)
+        if missing:
+            raise DnsopsError("%s does not use dnsops.tkey's files yet; %s" % (named_conf, "; ".join(missing)))
+    except (DnsopsError, IOError, OSError) as exc:
+        for path, snapshot in previous.items():
+            if snapshot is None:
+                if os.path.exists(path):
+                    os.unlink(path)
+            else:
+                text, mode, uid, gid = snapshot
+                _files.write_atomic(path, text, mode=mode, owner=uid, group=gid)
+        if isinstance(exc, DnsopsError):
+            raise DnsopsError("%s%s" % (exc, " (the files written were put back)" if changed else ""))
+        raise DnsopsError("cannot write %s: %s" % (getattr(exc, "filename", ""), exc.strerror or exc))
+    result.update(directory=config.directory, views=config.views, xfer_log=config.log_file("xfer-in") or "")
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            named_conf=dict(type="path", default="/etc/bind/named.conf"),
+            files=dict(type="list", elements="dict", default=[], options=dict(
+                path=dict(type="path", required=True),
+                content=dict(type="str", required=True),
+                mode=dict(type="str", default="0640"),
+                owner=dict(type="str", default="root"),
+                group=dict(type="str", default="bind"),
+                validate=dict(type="str"),
+                include=dict(type="str", default="none", choices=["top", "options", "none"]),
+            )),
+            require=dict(type="list", elements="dict", default=[], options=dict(
+                zone=dict(type="str", required=True),
+                clause=dict(type="str", required=True),
+                names=dict(type="list", elements="str", required=True),
+            )),
+            views=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    _module.guarded_run(module, run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dnsops.tkey contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""named_config against an operator's own named.conf, checked by the real named-checkconf -p (BIND 9.18)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from tests.support.files import tree_digest
+from tests.support.named import run
+
+ZONE = """$TTL 300
+@ IN SOA ns hostmaster 1 3600 600 86400 300
+@ IN NS ns
+ns IN A 192.0.2.1
+"""
+
+
+@pytest.fixture
+def operator(tmp_path):
+    """An operator's configuration: named.conf with a zone of their own and a key, including two dnsops.tkey fragments."""
+    etc = tmp_path / "etc"
+    (etc / "dnsops-tkey").mkdir(parents=True)
+    secret = re.search(r'secret "([^"]+)"', run(["tsig-keygen", "-a", "hmac-sha256", "ops-key"]).stdout).group(1)
+    (etc / "ops.key").write_text('key "ops-key" { algorithm hmac-sha256; secret "%s"; };\n' % secret)
+    (etc / "db.mine").write_text(ZONE)
+    (etc / "db.example").write_text(ZONE)
+    conf = etc / "named.conf"
+    conf.write_text("""include "{etc}/ops.key";
+include "{etc}/dnsops-tkey/primary.conf";
+options {{
+  directory "{etc}";
+  recursion no;
+  include "{etc}/dnsops-tkey/options.conf";
+}};
+zone "mine.test" {{ type primary; file "{etc}/db.mine"; allow-transfer {{ key "ops-key"; }}; }};
+zone "example.test" {{
+  type primary; file "{etc}/db.example";
+  allow-transfer {{ "dnsops-tkey-xfr-example.test"; }};
+  also-notify {{ "dnsops-tkey-notify-example.test"; }};
+}};
+""".format(etc=etc))
+    return dict(etc=str(etc), conf=str(conf), secret=secret)
+
+
+def _args(operator, **changes):
+    etc = operator["etc"]
+    files = [
+        dict(path=etc + "/dnsops-tkey/options.conf", content='tkey-domain "p1.tkey";\n', include="options", group="root"),
+        dict(path=etc + "/dnsops-tkey/primary.conf", group="root", include="top", content=(
+            'acl "dnsops-tkey-xfr-example.test" { key "ops-key"; };\n'
+            'primaries "dnsops-tkey-notify-example.test" { 192.0.2.2; };\n')),
+    ]
+    args = dict(named_conf=operator["conf"], files=files, require=[
+        dict(zone="example.test", clause="allow-transfer", names=["dnsops-tkey-xfr-example.test"]),
+        dict(zone="example.test", clause="also-notify", names=["dnsops-tkey-notify-example.test"]),
+    ])
+    args.update(changes)
+    return args
+
+
+def _clean_failure(failed, result, out, fragment):
+    assert failed, out
+    assert fragment in result["msg"], result["msg"]
+    assert "\n" not in result["msg"] and "Traceback" not in out
+
+
+def test_fragments_written_checked_and_idempotent(ansible_venv, operator):
+    failed, result, out = ansible_venv.module("named_config", _args(operator), diff=True)
+    assert not failed, out
+    assert result["changed"] and len(result["files"]) == 2
+    assert result["directory"] == operator["etc"] and result["views"] == [] and result["xfer_log"] == ""
+    failed, again, out = ansible_venv.module("named_config", _args(operator))
+    assert not failed and not again["changed"], out
+
+
+def test_read_only_use_returns_what_the_roles_need_and_never_a_secret(ansible_venv, operator):
+    ansible_venv.module("named_config", _args(operator))
+    failed, result, out = ansible_venv.module("named_config", dict(named_conf=operator["conf"]))
+    assert not failed and not result["changed"] and result["directory"] == operator["etc"], out
+    assert operator["secret"] not in out
+
+
+def test_a_missing_include_line_fails_naming_it_and_puts_everything_back(ansible_venv, operator):
+    conf = open(operator["conf"]).read()
+    with open(operator["conf"], "w") as handle:
+        handle.write(conf.replace('  include "%s/dnsops-tkey/options.conf";\n' % operator["etc"], ""))
+    before = tree_digest(operator["etc"])
+    failed, result, out = ansible_venv.module("named_config", dict(_args(operator), files=_args(operator)["files"][1:]))
+    assert not failed, out  # without the options fragment nothing is missing
+    failed, result, out = ansible_venv.module("named_config", _args(operator))
+    _clean_failure(failed, result, out, 'add  include "%s/dnsops-tkey/options.conf";  inside options { }' % operator["etc"])
+    assert "put back" in result["msg"]
+    assert os.path.exists(operator["etc"] + "/dnsops-tkey/primary.conf")  # written by the successful run before
+    assert not os.path.exists(operator["etc"] + "/dnsops-tkey/options.conf")
+    assert before == {k: v for k, v in tree_digest(operator["etc"]).items() if "primary.conf" not in k}
+    assert operator["secret"] not in out
+
+
+def test_a_zone_that_does_not_use_the_acl_fails_with_the_line_to_say(ansible_venv, operator):
+    conf = open(operator["conf"]).read()
+    with open(operator["conf"], "w") as handle:
+        handle.write(conf.replace('allow-transfer {{ "dnsops-tkey-xfr-example.test"; }};'.replace("{{", "{").replace("}}", "}"), 'allow-transfer { none; };'))
+    before = tree_digest(operator["etc"])
+    failed, result, out = ansible_venv.module("named_config", _args(operator))
+    _clean_failure(failed, result, out, 'in zone "example.test" { }, say  allow-transfer { "dnsops-tkey-xfr-example.test"; };')
+    assert tree_digest(operator["etc"]) == before
+
+
+def test_an_invalid_configuration_is_refused_with_named_checkconfs_reason(ansible_venv, operator):
+    args = _args(operator)
+    args["files"][1]["content"] += 'acl "broken" { key "no-such-key"; };\nzone "x" { type nonsense; };\n'
+    before = tree_digest(operator["etc"])
+    failed, result, out = ansible_venv.module("named_config", args)
+    _clean_failure(failed, result, out, "named-checkconf %s refuses the configuration" % operator["conf"])
+    assert tree_digest(operator["etc"]) == before
+    assert operator["secret"] not in out
+
+
+def test_views_are_refused_with_the_reason(ansible_venv, operator):
+    etc = operator["etc"]
+    with open(operator["conf"], "w") as handle:
+        handle.write('options {{ directory "{etc}"; recursion no; }};\nview "inside" {{ zone "mine.test" {{ type primary; file "{etc}/db.mine"; }}; }};\n'
+                     .format(etc=etc))
+    failed, result, out = ansible_venv.module("named_config", dict(named_conf=operator["conf"]))
+    _clean_failure(failed, result, out, "uses views (inside): a key negotiated by TKEY lives in the keyring of the view")
+
+
+def test_a_zone_file_is_validated_before_it_is_written(ansible_venv, operator):
+    path = operator["etc"] + "/db.new"
+    failed, result, out = ansible_venv.module("named_config", dict(named_conf=operator["conf"], files=[dict(
+        path=path, content="$TTL 300\n@ IN SOA ns hostmaster abc 1 1 1 1\n", validate="named-checkzone new.test %s", group="root")]))
+    _clean_failure(failed, result, out, "named-checkzone refused %s" % path)
+    assert not os.path.exists(path)

@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dnsops.tkey contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""named.conf as named-checkconf -p prints it (this text was printed by named-checkconf 9.18.49)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DnsopsError
+from ansible_collections.dnsops.tkey.plugins.module_utils._namedconf import Config, parse
+
+PRINTED = '''acl "dnsops-tkey-xfr-example.test" {
+	key "k1";
+};
+logging {
+	channel "x" {
+		file "/var/log/named/x.log" versions 3 size 1048576;
+		print-time yes;
+	};
+	category "xfer-in" {
+		"x";
+	};
+	category "default" {
+		"default_syslog";
+	};
+};
+options {
+	directory "/var/cache/bind";
+	tkey-dhkey "p1.tkey" 12345;
+	tkey-domain "p1.tkey";
+	recursion no;
+};
+primaries "dnsops-tkey-notify-example.test" {
+	192.0.2.2;
+	192.0.2.3 port 5353;
+};
+primaries "dnsops-tkey-p1" {
+	192.0.2.1 port 53 key "k1";
+};
+key "k1" {
+	algorithm "hmac-sha256";
+	secret "GvjgROxW5sNgAAqqTcOLInuHNkFmilLLwnr1iPILJ9Y=";
+};
+zone "example.test" {
+	type primary;
+	file "/etc/bind/db.example";
+	allow-transfer  {
+		"dnsops-tkey-xfr-example.test";
+	};
+	also-notify {
+		"dnsops-tkey-notify-example.test";
+	};
+	notify explicit;
+};
+zone "sec.test" {
+	type secondary;
+	file "sec.bk";
+	primaries {
+		"dnsops-tkey-p1";
+		"dnsops-tkey-p2";
+	};
+};
+'''
+
+
+def test_what_the_roles_read():
+    config = Config(PRINTED)
+    assert config.directory == "/var/cache/bind"
+    assert config.option("tkey-dhkey") == ["p1.tkey", "12345"] and config.option("absent") is None
+    assert config.defined("acl") == {"dnsops-tkey-xfr-example.test"}
+    assert config.defined("primaries") == {"dnsops-tkey-notify-example.test", "dnsops-tkey-p1"}
+    assert config.zone_list("example.test", "allow-transfer") == ["dnsops-tkey-xfr-example.test"]
+    assert config.zone_list("Example.Test.", "also-notify") == ["dnsops-tkey-notify-example.test"]
+    assert config.zone_list("sec.test", "primaries") == ["dnsops-tkey-p1", "dnsops-tkey-p2"]
+    assert config.zone_list("sec.test", "allow-transfer") is None and config.zone("nothere.test") is None
+    assert config.log_file("xfer-in") == "/var/log/named/x.log"
+    assert config.views == []
+
+
+def test_log_file_falls_back_to_default_and_knows_syslog():
+    syslog_only = PRINTED.replace('category "xfer-in" {\n\t\t"x";\n\t};\n', "")
+    assert Config(syslog_only).log_file("xfer-in") is None
+    assert Config('options { directory "/var/cache/bind"; };').log_file("xfer-in") is None
+    assert Config('options { };').directory == "."
+
+
+def test_named_checkconfs_warnings_on_stdout_are_not_configuration():
+    config = Config("/etc/bind/named.conf:3: option 'tkey-domain' is deprecated\n" + PRINTED)
+    assert config.defined("acl") == {"dnsops-tkey-xfr-example.test"}
+
+
+def test_views():
+    assert Config('view "inside" { zone "a.test" { type primary; file "a"; }; };').views == ["inside"]
+
+
+@pytest.mark.parametrize("text", ['zone "a" { type primary;', 'options { }; };'])
+def test_broken_text_is_an_error_without_quoting_it(text):
+    with pytest.raises(DnsopsError) as info:
+        parse(text)
+    assert "primary" not in str(info.value)
+
+
+def test_no_secret_is_reachable_through_the_queries():
+    config = Config(PRINTED)
+    shown = repr([config.defined(kind) for kind in ("acl", "primaries", "key")]) + repr(config.options.words)
+    assert "GvjgROxW5sNg" not in shown
