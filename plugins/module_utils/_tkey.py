@@ -53,7 +53,6 @@ from ansible_collections.dnsops.tkey.plugins.module_utils._errors import (
     ResponseError,
     TkeyError,
     TkeyRefused,
-    TransportError,
     UnsupportedServer,
 )
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import (

@@ -18,7 +18,7 @@ description:
     lines to add to the operator's configuration. named is not reloaded here; the roles do that afterwards.
   - With O(files) empty it only reads the configuration and returns what the roles need (RV(directory), RV(views),
     RV(xfer_log)), changing nothing.
-  - C(named-checkconf -p) prints key secrets: its output is never returned, logged or quoted.
+  - C(named-checkconf -p) prints key secrets, so its output is never returned, logged or quoted.
 author:
   - dnsops.tkey maintainers (@dnsops)
 extends_documentation_fragment:

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""named.conf as named-checkconf -p prints it (this text was printed by named-checkconf 9.18.49)."""
+"""named.conf as named-checkconf -p prints it (this text was printed by named-checkconf 9.18.49, tabs made spaces)."""
 
 from __future__ import annotations
 
@@ -13,55 +13,55 @@ from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DnsopsE
 from ansible_collections.dnsops.tkey.plugins.module_utils._namedconf import Config, parse
 
 PRINTED = '''acl "dnsops-tkey-xfr-example.test" {
-	key "k1";
+    key "k1";
 };
 logging {
-	channel "x" {
-		file "/var/log/named/x.log" versions 3 size 1048576;
-		print-time yes;
-	};
-	category "xfer-in" {
-		"x";
-	};
-	category "default" {
-		"default_syslog";
-	};
+    channel "x" {
+        file "/var/log/named/x.log" versions 3 size 1048576;
+        print-time yes;
+    };
+    category "xfer-in" {
+        "x";
+    };
+    category "default" {
+        "default_syslog";
+    };
 };
 options {
-	directory "/var/cache/bind";
-	tkey-dhkey "p1.tkey" 12345;
-	tkey-domain "p1.tkey";
-	recursion no;
+    directory "/var/cache/bind";
+    tkey-dhkey "p1.tkey" 12345;
+    tkey-domain "p1.tkey";
+    recursion no;
 };
 primaries "dnsops-tkey-notify-example.test" {
-	192.0.2.2;
-	192.0.2.3 port 5353;
+    192.0.2.2;
+    192.0.2.3 port 5353;
 };
 primaries "dnsops-tkey-p1" {
-	192.0.2.1 port 53 key "k1";
+    192.0.2.1 port 53 key "k1";
 };
 key "k1" {
-	algorithm "hmac-sha256";
-	secret "GvjgROxW5sNgAAqqTcOLInuHNkFmilLLwnr1iPILJ9Y=";
+    algorithm "hmac-sha256";
+    secret "GvjgROxW5sNgAAqqTcOLInuHNkFmilLLwnr1iPILJ9Y=";
 };
 zone "example.test" {
-	type primary;
-	file "/etc/bind/db.example";
-	allow-transfer  {
-		"dnsops-tkey-xfr-example.test";
-	};
-	also-notify {
-		"dnsops-tkey-notify-example.test";
-	};
-	notify explicit;
+    type primary;
+    file "/etc/bind/db.example";
+    allow-transfer  {
+        "dnsops-tkey-xfr-example.test";
+    };
+    also-notify {
+        "dnsops-tkey-notify-example.test";
+    };
+    notify explicit;
 };
 zone "sec.test" {
-	type secondary;
-	file "sec.bk";
-	primaries {
-		"dnsops-tkey-p1";
-		"dnsops-tkey-p2";
-	};
+    type secondary;
+    file "sec.bk";
+    primaries {
+        "dnsops-tkey-p1";
+        "dnsops-tkey-p2";
+    };
 };
 '''
 
@@ -81,7 +81,7 @@ def test_what_the_roles_read():
 
 
 def test_log_file_falls_back_to_default_and_knows_syslog():
-    syslog_only = PRINTED.replace('category "xfer-in" {\n\t\t"x";\n\t};\n', "")
+    syslog_only = PRINTED.replace('category "xfer-in" {\n        "x";\n    };\n', "")
     assert Config(syslog_only).log_file("xfer-in") is None
     assert Config('options { directory "/var/cache/bind"; };').log_file("xfer-in") is None
     assert Config('options { };').directory == "."

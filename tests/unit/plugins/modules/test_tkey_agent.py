@@ -115,4 +115,3 @@ def test_a_bad_configuration_is_refused_before_anything_is_written(run_module, h
     config = dict(host["args"]["config"], **change)
     run_module(tkey_agent, dict(host["args"], config=config, scheduler="cron")).assert_clean_failure(fragment)
     assert not os.path.exists(host["args"]["command"])
-
