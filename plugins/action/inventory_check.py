@@ -22,8 +22,9 @@ class ActionModule(ActionBase):
             zones=dict(type="raw", required=True),
             secondaries=dict(type="list", elements="str", required=True),
             group=dict(type="str", default="tkey_secondaries"),
+            primaries=dict(type="list", elements="str"),
         ))
-        problems = check_zones(args["zones"], args["secondaries"], args["group"])
+        problems = check_zones(args["zones"], args["secondaries"], args["group"], args["primaries"])
         result.update(changed=False, problems=problems, records_checked=HAS_DNSPYTHON)
         if problems:
             more = len(problems) - 1

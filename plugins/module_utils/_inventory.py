@@ -26,7 +26,8 @@ else:
 
 from ansible_collections.dnsops.tkey.plugins.module_utils._errors import OptionError
 
-ZONE_FIELDS = ("name", "secondaries", "serial", "records", "file", "ttl", "mname", "rname", "refresh", "retry", "expire", "minimum")
+ZONE_FIELDS = ("name", "primaries", "secondaries", "serial", "records", "file", "ttl", "mname", "rname", "refresh", "retry",
+               "expire", "minimum")
 _TIMER_FIELDS = ("ttl", "refresh", "retry", "expire", "minimum")
 _LABEL_RE = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 MAX_SERIAL = 2 ** 32 - 1
@@ -79,8 +80,9 @@ def _record_problem(zone, record):
     return None
 
 
-def check_zones(zones, secondaries, group="tkey_secondaries"):
-    """The problems of ZONES (tkey_zones) against SECONDARIES (the hosts of GROUP), each one line; [] if none."""
+def check_zones(zones, secondaries, group="tkey_secondaries", primaries=None, primaries_group="tkey_primaries"):
+    """The problems of ZONES (tkey_zones) against SECONDARIES (the hosts of GROUP) and PRIMARIES (the hosts of
+    PRIMARIES_GROUP; None: not checked), each one line; [] if none."""
     if zones is None:
         return []
     if not isinstance(zones, list):
@@ -107,6 +109,8 @@ def check_zones(zones, secondaries, group="tkey_secondaries"):
         if unknown:
             problems.append("%s: unknown field %s; the fields are %s" % (where, ", ".join(unknown), ", ".join(ZONE_FIELDS)))
         problems.extend(_secondaries_problems(where, zone.get("secondaries"), known, group))
+        if primaries is not None:
+            problems.extend(_hosts_problems(where, "primaries", zone.get("primaries"), list(primaries), primaries_group))
         if "serial" in zone and _integer(zone["serial"], 0, MAX_SERIAL) is None:
             problems.append("%s: serial %r is not a number from 0 to %d" % (where, zone["serial"], MAX_SERIAL))
         for field in _TIMER_FIELDS:
@@ -120,19 +124,25 @@ def check_zones(zones, secondaries, group="tkey_secondaries"):
 
 
 def _secondaries_problems(where, listed, known, group):
+    return _hosts_problems(where, "secondaries", listed, known, group)
+
+
+def _hosts_problems(where, field, listed, known, group):
     if listed is None:
         return []
     if not isinstance(listed, list) or not all(isinstance(host, str) for host in listed):
-        return ["%s: secondaries must be a list of host names, not %r" % (where, listed)]
+        return ["%s: %s must be a list of host names, not %r" % (where, field, listed)]
     problems = []
     for host in listed:
         if host not in known:
             problems.append(
-                "%s: secondaries names %s, which is not a host of %s (%s); fix the name or add the host to the group"
-                % (where, host, group, ", ".join(known) or "none")
+                "%s: %s names %s, which is not a host of %s (%s); fix the name or add the host to the group"
+                % (where, field, host, group, ", ".join(known) or "none")
             )
     if len(set(listed)) != len(listed):
-        problems.append("%s: secondaries lists a host twice" % where)
+        problems.append("%s: %s lists a host twice" % (where, field))
+    if field == "primaries" and not listed:
+        problems.append("%s: primaries is empty; name the primaries that serve the zone, or leave the field out (all of %s)" % (where, group))
     return problems
 
 
@@ -154,9 +164,9 @@ def _content_problems(where, name, zone):
     return problems
 
 
-def require_valid_zones(zones, secondaries, group="tkey_secondaries"):
+def require_valid_zones(zones, secondaries, group="tkey_secondaries", primaries=None):
     """Raise an OptionError whose message is the first problem (and how many more there are)."""
-    problems = check_zones(zones, secondaries, group)
+    problems = check_zones(zones, secondaries, group, primaries)
     if problems:
         more = " (and %d more problem%s)" % (len(problems) - 1, "s" if len(problems) > 2 else "") if len(problems) > 1 else ""
         raise OptionError(problems[0] + more)

@@ -35,7 +35,8 @@ RETRANSFER_EVERY = 5.0
 
 
 class LocalNamed(object):
-    """RNDC (argv prefix), the address and port named answers on, and the file its xfer-in category logs to."""
+    """RNDC (argv prefix), the address and port named answers on, and where its xfer-in category logs to: a file,
+    or 'journal' (or 'journal:UNIT') where named logs to syslog under systemd."""
 
     def __init__(self, rndc=("rndc",), address="127.0.0.1", port=53, xfer_log=None, transfer_wait=30.0, timeout=5.0):
         self.rndc_argv = list(rndc)
@@ -100,25 +101,44 @@ class LocalNamed(object):
             return None
 
     def log_position(self):
-        """Where the xfer-in log ends now (0 if there is none yet)."""
+        """Where the xfer-in log ends now: (file size, 0), or for the journal (now, 0 lines read)."""
+        if self._journal_unit() is not None:
+            return (int(time.time()) - 1, 0)
         try:
-            return os.path.getsize(self.xfer_log)
+            return (os.path.getsize(self.xfer_log), 0)
         except (OSError, TypeError):
-            return 0
+            return (0, 0)
+
+    def _journal_unit(self):
+        """'named' for xfer_log 'journal', UNIT for 'journal:UNIT', None for a file."""
+        if self.xfer_log and (self.xfer_log == "journal" or self.xfer_log.startswith("journal:")):
+            return self.xfer_log.partition(":")[2] or "named"
+        return None
 
     def _log_lines_since(self, position):
         """(complete lines logged after POSITION, the position after them)."""
+        unit = self._journal_unit()
+        if unit is not None:
+            since, seen = position
+            try:
+                proc = subprocess.run(["journalctl", "-u", unit, "-o", "cat", "--no-pager", "--since", "@%d" % since],
+                                      capture_output=True, text=True, timeout=60, check=False)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise NamedError("cannot read named's messages from the journal (%s); set the log file named writes" % exc)
+            lines = proc.stdout.splitlines()
+            return lines[seen:], (since, len(lines))
+        offset = position[0]
         try:
             with open(self.xfer_log, "rb") as handle:
                 handle.seek(0, os.SEEK_END)
-                if handle.tell() < position:  # rotated meanwhile: read the new file whole
-                    position = 0
-                handle.seek(position)
+                if handle.tell() < offset:  # rotated meanwhile: read the new file whole
+                    offset = 0
+                handle.seek(offset)
                 data = handle.read()
         except (OSError, TypeError) as exc:
             raise NamedError("cannot read named's xfer-in log %s (%s); set the log file the secondary's named writes" % (self.xfer_log, exc))
         complete = data[:data.rfind(b"\n") + 1]  # a line still being written is read next time
-        return complete.decode("utf-8", "replace").splitlines(), position + len(complete)
+        return complete.decode("utf-8", "replace").splitlines(), (offset + len(complete), 0)
 
     def prove_transfer(self, zone, key_name):
         """Make named transfer ZONE now and see in its log that the transfer used KEY_NAME; raise NamedError if not.

@@ -60,6 +60,7 @@ PRIMARY_FIELDS = {
     "lifetime": (str, "30d"),
     "renew_before": (str, "7d"),
     "zones": (list, []),
+    "proof_zones": (list, None),
 }
 NAMED_FIELDS = {
     "rndc": (list, ["rndc"]),
@@ -83,6 +84,9 @@ def _settings(kind, fields, values):
             if default is REQUIRED:
                 raise OptionError("the %s setting %s is missing" % (kind, field))
             value = list(default) if isinstance(default, list) else default
+            if value is None:
+                out[field] = None
+                continue
         try:
             out[field] = kind_of(value) if kind_of is not list else [str(item) for item in value]
         except (TypeError, ValueError):
@@ -112,6 +116,9 @@ class PrimarySettings(object):
         except KeyFileError as exc:
             raise OptionError("primary name %r cannot name a primaries list: %s" % (self.name, exc))
         self.list_name = LIST_PREFIX + self.name
+        # the zones named transfers from this primary first (it tries a zone's primaries in order): the proof zones
+        if self.proof_zones is None:
+            self.proof_zones = list(self.zones)
 
     def server(self):
         return Server(self.address, self.port, self.transport, self.timeout)
@@ -351,12 +358,17 @@ class Rollover(object):
                 serials[zone] = serial
         if not serials:
             return failures, "no zone to prove with" if self.primary.zones else "no zones"
-        self.named.prove_transfer(sorted(serials)[0], key_name)
+        candidates = sorted(zone for zone in serials if zone in self.primary.proof_zones)
+        if candidates:
+            self.named.prove_transfer(candidates[0], key_name)
+            proof = "done"
+        else:  # named transfers every zone from another primary first: only the primary's acceptance is proved
+            proof = "on the primary only (it is not the first primary of any zone)"
         # named refreshes at most serial-query-rate (20 by default) zones a second: a first load of many zones takes time
         wait = self.named.transfer_wait + len(serials) / 20.0
         for zone, here in sorted(self.named.wait_for_serials(serials, wait).items()):
             failures[zone] = "serial %s here, %d on %s" % (here if here is not None else "none", serials[zone], self.primary.name)
-        return failures, "done"
+        return failures, proof
 
     def _roll_back(self, current, reason, previous, key, credential, cause):
         """Put the previous key back if the primary still accepts it, then delete the new key; the RolloverError to raise."""

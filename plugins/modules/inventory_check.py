@@ -15,7 +15,8 @@ description:
     C(tkey_zones) fails the run before any file, key or server is touched.
   - Each problem is one line naming the zone, the field and the fix. Checked are zone names (DNS names, each zone
     listed once, compared without case and final dot), known fields only, serials (0 to 4294967295), SOA timers, that
-    every host a zone names in its C(secondaries) is one of O(secondaries), and that every record parses.
+    every host a zone names in its C(secondaries) is one of O(secondaries) (and in its C(primaries) one of
+    O(primaries)), and that every record parses.
   - Records are parsed with dnspython when the controller has it; otherwise C(named-checkzone) on the primary judges
     them when the zone file is written, and its message is shown.
 author:
@@ -45,6 +46,11 @@ options:
       - Name of that group, for the messages.
     type: str
     default: tkey_secondaries
+  primaries:
+    description:
+      - The hosts that may be named in a zone's C(primaries) (the C(tkey_primaries) group); not checked when omitted.
+    type: list
+    elements: str
 """
 
 EXAMPLES = r"""

@@ -100,6 +100,12 @@ options:
         type: list
         elements: str
         default: []
+      proof_zones:
+        description:
+          - The zones whose first primary (named tries them in order) is this one; named's own transfer is proved with
+            one of them. Default O(primary.zones).
+        type: list
+        elements: str
   named:
     description:
       - This secondary's named.
@@ -120,8 +126,10 @@ options:
         type: int
         default: 53
       xfer_log:
-        description: The file named's C(xfer-in) category logs to; the proof reads it.
-        type: path
+        description:
+          - The file named's C(xfer-in) category logs to; the proof reads it. V(journal) (or V(journal:UNIT)) reads
+            named's messages from the systemd journal instead, where named logs to syslog.
+        type: str
       transfer_wait:
         description: Seconds to wait for named's transfers after a switch.
         type: float
@@ -240,12 +248,13 @@ PRIMARY_SPEC = dict(
     lifetime=dict(type="str", default="30d"),
     renew_before=dict(type="str", default="7d"),
     zones=dict(type="list", elements="str", default=[]),
+    proof_zones=dict(type="list", elements="str"),
 )
 NAMED_SPEC = dict(
     rndc=dict(type="list", elements="str", default=["rndc"]),
     address=dict(type="str", default="127.0.0.1"),
     port=dict(type="int", default=53),
-    xfer_log=dict(type="path"),
+    xfer_log=dict(type="str"),
     transfer_wait=dict(type="float", default=30.0),
 )
 

@@ -46,7 +46,7 @@ def test_the_lab_inventory_passes():
     ([_zone(secondaries=["sec3"])], "secondaries names sec3, which is not a host of tkey_secondaries (sec1, sec2)"),
     ([_zone(secondaries="sec1")], "secondaries must be a list of host names"),
     ([_zone(secondaries=["sec1", "sec1"])], "lists a host twice"),
-    ([_zone(secondary=["sec1"])], "unknown field secondary; the fields are name, secondaries"),
+    ([_zone(secondary=["sec1"])], "unknown field secondary; the fields are name, primaries, secondaries"),
     ([_zone(file="db.example")], "give records or file, not both"),
     ([_zone(records="www IN A 192.0.2.1")], "records must be a list"),
     ([_zone(records=["www IN CNAME"])], "record 'www IN CNAME' does not parse"),
@@ -63,6 +63,17 @@ def test_each_mistake_is_one_line_naming_zone_and_field(zones, expected):
     with pytest.raises(OptionError) as info:
         _inventory.require_valid_zones(zones, SECONDARIES)
     assert str(info.value).startswith(problems[0])
+
+
+@pytest.mark.parametrize("zone,expected", [
+    (_zone(primaries=["ns3"]), "primaries names ns3, which is not a host of tkey_primaries (ns1, ns2)"),
+    (_zone(primaries=[]), "primaries is empty"),
+    (_zone(primaries="ns1"), "primaries must be a list of host names"),
+])
+def test_primaries_are_hosts_of_the_group(zone, expected):
+    problems = _inventory.check_zones([zone], SECONDARIES, primaries=["ns1", "ns2"])
+    assert problems and expected in problems[0], problems
+    assert _inventory.check_zones([_zone(primaries=["ns2", "ns1"])], SECONDARIES, primaries=["ns1", "ns2"]) == []
 
 
 def test_every_problem_is_reported_and_counted():

@@ -270,3 +270,12 @@ def test_the_run_lock_excludes_a_second_run(tmp_path):
     assert os.path.exists(path)  # never deleted
     with _files.RunLock(str(tmp_path / "none" / "lock"), 0.3, create=False):
         assert not os.path.exists(str(tmp_path / "none"))
+
+
+def test_a_primary_named_tries_second_for_every_zone_is_proved_on_the_primary_only(secondary, primary, settings):
+    settings["proof_zones"] = []
+    outcome = secondary.run()
+    assert outcome.named_proof.startswith("on the primary only") and secondary.named.proofs == []
+    assert outcome.zone_failures == {} and primary.count("ixfr") == 2
+    settings["proof_zones"] = ["example.test"]
+    assert secondary.run(force=True).named_proof == "done" and secondary.named.proofs[-1][0] == "example.test"
