@@ -275,6 +275,29 @@ class Rollover(object):
             return outcome
         return self._renew(current, source, reason, outcome)
 
+    def revoke(self, check=False):
+        """Give the key back: delete it on the primary (signed with itself, else with the initial key) and leave the
+        files as before the first key (comments only, a list without key), so named.conf stays valid."""
+        primary, outcome = self.primary, Outcome(self.primary)
+        current, _source = current_key(primary)
+        wanted = _wanted_files(primary, None)
+        outcome.files = _differing(wanted)
+        outcome.reason = "revoked"
+        if current is not None:
+            self.hide(current.secret)
+            outcome.superseded_key_name = current.name
+            try:
+                outcome.deleted_superseded = (_tkey.probe(self.server, _tkey.key_from_statement(current)) if check else
+                                              _tkey.delete(self.server, current.name + ".", _tkey.key_from_statement(current)))
+            except TkeyError as exc:
+                outcome.warnings.append("the key %s could not be deleted on %s (%s); it expires on its own" % (current.name, primary.name, exc))
+        outcome.changed = bool(outcome.files) or outcome.deleted_superseded
+        if not check:
+            _write(primary, wanted)
+            if outcome.files and self.named.running():
+                self.named.reconfig()
+        return outcome
+
     def _keep(self, current, source, outcome, check, prove):
         """The key is good: only the files may need writing (the first run, or a 0.1 layout), and a proof if asked."""
         wanted = _wanted_files(self.primary, current)

@@ -85,6 +85,9 @@ options:
         type: list
         elements: str
         required: true
+      hint:
+        description: What to tell when the zone is missing (for example the include line of the file that defines it).
+        type: str
   views:
     description: Whether the configuration may use views; V(false) refuses a configuration with views.
     type: bool
@@ -203,7 +206,9 @@ def _missing(config, files, require, named_conf):
         found = config.zone_list(item["zone"], item["clause"])
         wanted = list(item["names"])
         if config.zone(item["zone"]) is None:
-            lines.append('add the zone "%s" (it is not in %s)' % (item["zone"], named_conf))
+            line = item.get("hint") or 'add the zone "%s" (it is not in %s)' % (item["zone"], named_conf)
+            if line not in lines:
+                lines.append(line)
         elif found is None or [name for name in found if name in wanted] != wanted:
             lines.append('in zone "%s" { }, say  %s { %s };' % (item["zone"], item["clause"], " ".join('"%s";' % name for name in wanted)))
     return lines
@@ -274,6 +279,7 @@ def main():
                 zone=dict(type="str", required=True),
                 clause=dict(type="str", required=True),
                 names=dict(type="list", elements="str", required=True),
+                hint=dict(type="str"),
             )),
             views=dict(type="bool", default=False),
         ),

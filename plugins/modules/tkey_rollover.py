@@ -138,6 +138,13 @@ options:
     description: Negotiate a new key even if the current one is good (rotation).
     type: bool
     default: false
+  state:
+    description:
+      - V(absent) gives the key back (revocation) - deletes it on the primary, signed with itself, and leaves the
+        key file and the primaries list as before the first key (comments only, no key), so named.conf stays valid.
+    type: str
+    default: present
+    choices: [present, absent]
   prove:
     description:
       - Prove named's transfers with the current key even when nothing else is to do (after named.conf changed, or on
@@ -265,7 +272,10 @@ def run(module):
     named = named_from(params["named"])
     rollover = Rollover(primary, named, hide=lambda secret: _module.hide(module, secret))
     with _files.RunLock(params["lock_file"], params["lock_timeout"], create=not module.check_mode):
-        outcome = rollover.run(force=params["force"], check=module.check_mode, prove=params["prove"])
+        if params["state"] == "absent":
+            outcome = rollover.revoke(check=module.check_mode)
+        else:
+            outcome = rollover.run(force=params["force"], check=module.check_mode, prove=params["prove"])
     result = outcome.as_dict()
     for warning in outcome.warnings:
         module.warn(warning)
@@ -295,6 +305,7 @@ def main():
             primary=dict(type="dict", required=True, options=PRIMARY_SPEC),
             named=dict(type="dict", default={}, options=NAMED_SPEC),
             force=dict(type="bool", default=False),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
             prove=dict(type="bool", default=False),
             lock_file=dict(type="path", default="/var/lib/dnsops-tkey/lock"),
             lock_timeout=dict(type="float", default=300.0),

@@ -14,6 +14,7 @@ import threading
 
 import dns.flags
 import dns.message
+import dns.rcode
 import dns.tsig
 
 from tests.support.named import free_port
@@ -59,7 +60,8 @@ class SilentServer(_Peer):
 
 
 class ForgingServer(_Peer):
-    """Answers every query with a response signed under the query's key name with a different secret."""
+    """Answers every signed query with a response signed under the query's key name with a different secret
+    (and an unsigned query, such as version.bind, with REFUSED, as a server hiding its version does)."""
 
     def handle(self, conn):
         conn.settimeout(5)
@@ -69,9 +71,12 @@ class ForgingServer(_Peer):
             response = dns.message.Message(id=query.id)
             response.flags = dns.flags.QR
             response.question = list(query.question)
-            response.request_mac = query.mac
-            forged = dns.tsig.Key(query.keyname, "Zm9yZ2VkZm9yZ2VkZm9yZ2VkZm9yZ2Vk", query.keyalgorithm)
-            response.use_tsig(forged)
+            if query.keyname is None:
+                response.set_rcode(dns.rcode.REFUSED)
+            else:
+                response.request_mac = query.mac
+                forged = dns.tsig.Key(query.keyname, "Zm9yZ2VkZm9yZ2VkZm9yZ2VkZm9yZ2Vk", query.keyalgorithm)
+                response.use_tsig(forged)
             wire = response.to_wire()
             conn.sendall(struct.pack("!H", len(wire)) + wire)
         finally:

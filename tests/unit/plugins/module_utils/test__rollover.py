@@ -279,3 +279,14 @@ def test_a_primary_named_tries_second_for_every_zone_is_proved_on_the_primary_on
     assert outcome.zone_failures == {} and primary.count("ixfr") == 2
     settings["proof_zones"] = ["example.test"]
     assert secondary.run(force=True).named_proof == "done" and secondary.named.proofs[-1][0] == "example.test"
+
+
+def test_revoke_deletes_the_key_and_leaves_files_named_can_start_with(secondary, primary, settings):
+    first = _settled(secondary)
+    check = _rollover.Rollover(_rollover.PrimarySettings(settings), secondary.named).revoke(check=True)
+    assert check.changed and primary.knows(first.key_name)
+    outcome = _rollover.Rollover(_rollover.PrimarySettings(settings), secondary.named).revoke()
+    assert outcome.deleted_superseded and not primary.knows(first.key_name)
+    key_text, list_text = secondary.files()
+    assert all(line.startswith("#") for line in key_text.splitlines()) and 'key "' not in list_text
+    assert not _rollover.Rollover(_rollover.PrimarySettings(settings), secondary.named).revoke().changed
