@@ -161,3 +161,39 @@ class Config(object):
                             return target.words[1]
                     return None
         return None
+
+
+class Tree(Config):
+    """An operator's configuration read from its files as they are (includes followed where the files exist),
+    before dnsops.tkey's fragments exist: which files it includes, at the top level and inside options { }."""
+
+    MAX_DEPTH = 20
+
+    def __init__(self, path):
+        self.included_top, self.included_in_options = set(), set()
+        self.statements = self._read(path, 0, inside_options=False)
+
+    def _read(self, path, depth, inside_options):
+        if depth > self.MAX_DEPTH:
+            raise DnsopsError("%s: includes nested more than %d deep" % (path, self.MAX_DEPTH))
+        try:
+            with open(path) as handle:
+                text = handle.read()
+        except (IOError, OSError) as exc:
+            raise DnsopsError("cannot read %s: %s" % (path, exc.strerror or exc))
+        return self._expand(parse(text), depth, inside_options)
+
+    def _expand(self, statements, depth, inside_options):
+        out = []
+        for statement in statements:
+            if statement.keyword == "include" and statement.name:
+                (self.included_in_options if inside_options else self.included_top).add(statement.name)
+                try:
+                    out.extend(self._read(statement.name, depth + 1, inside_options))
+                except DnsopsError:
+                    pass  # not there yet (a dnsops.tkey fragment before the first run), or not readable
+                continue
+            if statement.block is not None:
+                statement.block = self._expand(statement.block, depth, inside_options or statement.keyword == "options")
+            out.append(statement)
+        return out

@@ -247,9 +247,11 @@ def _metadata_int(statement, field):
 class Rollover(object):
     """The sequence for one primary. HIDE(secret) is called with every secret as soon as it is known."""
 
-    def __init__(self, primary, named, hide=None, log=None):
+    def __init__(self, primary, named, hide=None, log=None, named_ready=True):
         self.primary = primary
         self.named = named
+        # False while named's configuration cannot be loaded yet (it includes files written after this step)
+        self.named_ready = named_ready
         self.server = primary.server()
         self.hide = hide or (lambda secret: None)
         self.log = log or (lambda line: None)
@@ -308,7 +310,7 @@ class Rollover(object):
         if check:
             return outcome
         _write(self.primary, wanted)
-        running = self.named.running()
+        running = self.named_ready and self.named.running()
         if running and (outcome.files or prove):
             self.named.reconfig()
         if prove:
@@ -343,7 +345,7 @@ class Rollover(object):
         try:
             _write(primary, wanted)
             self.log("%s: new key %s (%s), written" % (primary.name, key.name, reason))
-            if migrating or not self.named.running():
+            if migrating or not self.named_ready or not self.named.running():
                 outcome.named_proof = "pending"  # proved after named.conf (the role's next step, or named's start)
             else:
                 self.named.reconfig()

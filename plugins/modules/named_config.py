@@ -16,8 +16,10 @@ description:
     with C(named-checkconf -p O(named_conf)) (includes followed). If the configuration is invalid, or does not use
     the fragments as O(require) says, every file written is put back as it was and the module fails with the exact
     lines to add to the operator's configuration. named is not reloaded here; the roles do that afterwards.
-  - With O(files) empty it only reads the configuration and returns what the roles need (RV(directory), RV(views),
-    RV(xfer_log)), changing nothing.
+  - Before anything is written, the operator's configuration is read as it is (includes followed where the files
+    exist): if it does not include a fragment where O(files[].include) says, or a zone lacks what O(require) says, or
+    it uses views, the module fails naming the exact lines to add, and nothing changes. O(check_only) stops there
+    (the roles do this first, before they make any key), returning what they need (RV(directory), RV(xfer_log)).
   - C(named-checkconf -p) prints key secrets, so its output is never returned, logged or quoted.
 author:
   - dnsops.tkey maintainers (@dnsops)
@@ -39,9 +41,9 @@ options:
         type: path
         required: true
       content:
-        description: Its content (rendered on the controller).
+        description: Its content (rendered on the controller); required unless O(check_only).
         type: str
-        required: true
+        default: ""
       mode:
         description: Its mode.
         type: str
@@ -92,6 +94,10 @@ options:
     description: Whether the configuration may use views; V(false) refuses a configuration with views.
     type: bool
     default: false
+  check_only:
+    description: Only check the operator's configuration (as it is) against O(files[].include) and O(require); write nothing.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -126,6 +132,11 @@ xfer_log:
   description: The file named logs zone transfers (category C(xfer-in), else C(default)) to, or empty (syslog).
   returned: when the configuration could be read
   type: str
+absent_files:
+  description: The files of O(files) that do not exist yet (with O(check_only)).
+  returned: with O(check_only)
+  type: list
+  elements: str
 """
 
 import os
@@ -137,7 +148,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _module
 from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DnsopsError, OptionError
-from ansible_collections.dnsops.tkey.plugins.module_utils._namedconf import Config, parse
+from ansible_collections.dnsops.tkey.plugins.module_utils._namedconf import Config, Tree, parse
 
 
 def _differs(spec):
@@ -188,30 +199,41 @@ def read_config(named_conf):
 
 
 def _missing(config, files, require, named_conf):
-    """The lines the operator must add, one per missing use of a fragment."""
+    """The lines the operator must add, one per missing use of a fragment. CONFIG is the printed configuration (after
+    writing: the names the fragments define must be defined) or a Tree (before: the fragments must be included)."""
     lines = []
     for spec in files:
-        if spec["include"] == "top":
-            statements = parse(spec["content"])
-            for statement in statements:
-                if statement.keyword in ("acl", "primaries", "key") and statement.name not in config.defined(statement.keyword):
-                    lines.append('add  include "%s";  to %s' % (spec["path"], named_conf))
-                    break
-        elif spec["include"] == "options":
-            for statement in parse(spec["content"]):
-                if config.option(statement.keyword) != statement.words[1:]:
-                    lines.append('add  include "%s";  inside options { } of %s' % (spec["path"], named_conf))
-                    break
+        if spec["include"] == "none":
+            continue
+        if isinstance(config, Tree):
+            places = config.included_top if spec["include"] == "top" else config.included_in_options
+            present = spec["path"] in places
+        elif spec["include"] == "top":
+            present = all(statement.name in config.defined(statement.keyword) for statement in parse(spec["content"])
+                          if statement.keyword in ("acl", "primaries", "key"))
+        else:
+            present = all(config.option(statement.keyword) == statement.words[1:] for statement in parse(spec["content"]))
+        if not present:
+            where = "to %s" % named_conf if spec["include"] == "top" else "inside options { } of %s" % named_conf
+            lines.append('add  include "%s";  %s' % (spec["path"], where))
     for item in require:
         found = config.zone_list(item["zone"], item["clause"])
         wanted = list(item["names"])
         if config.zone(item["zone"]) is None:
             line = item.get("hint") or 'add the zone "%s" (it is not in %s)' % (item["zone"], named_conf)
-            if line not in lines:
+            if line not in lines and not (isinstance(config, Tree) and item.get("hint")):
                 lines.append(line)
         elif found is None or [name for name in found if name in wanted] != wanted:
             lines.append('in zone "%s" { }, say  %s { %s };' % (item["zone"], item["clause"], " ".join('"%s";' % name for name in wanted)))
     return lines
+
+
+def _refuse_views(config, params, named_conf):
+    if config.views and not params["views"]:
+        raise DnsopsError(
+            "%s uses views (%s): a key negotiated by TKEY lives in the keyring of the view that answered the TKEY query, "
+            "so TKEY and the transfers must reach the same view; dnsops.tkey does not support views yet"
+            % (named_conf, ", ".join(config.views)))
 
 
 def run(module):
@@ -220,8 +242,23 @@ def run(module):
     for spec in files:
         if not re.match(r"^0?[0-7]{3,4}$", spec["mode"]):
             raise OptionError("mode %r of %s is not an octal mode such as '0640'; quote it in YAML" % (spec["mode"], spec["path"]))
-        if spec["include"] != "none" and not spec["content"].strip():
+        if not params["check_only"] and spec["include"] != "none" and not spec["content"].strip():
             raise OptionError("%s is empty; a fragment must define something" % spec["path"])
+    # the operator's configuration as it is: does it use the fragments? (nothing has been written yet)
+    writes_named_conf = any(os.path.abspath(spec["path"]) == os.path.abspath(named_conf) for spec in files)
+    if not writes_named_conf and os.path.exists(named_conf):
+        tree = Tree(named_conf)
+        _refuse_views(tree, params, named_conf)
+        missing = _missing(tree, files, params["require"], named_conf)
+        if missing:
+            raise DnsopsError("%s does not use dnsops.tkey's files yet; %s (nothing was changed)" % (named_conf, "; ".join(missing)))
+    if params["check_only"]:
+        try:
+            config = read_config(named_conf)
+        except DnsopsError:
+            config = Tree(named_conf)  # its includes of the fragments point at files that do not exist yet
+        return dict(changed=False, files=[], directory=config.directory, views=config.views, xfer_log=config.log_file("xfer-in") or "",
+                    absent_files=[spec["path"] for spec in files if not os.path.exists(spec["path"])])
     changed = [spec for spec in files if _differs(spec)]
     for spec in changed:
         _validate(spec)
@@ -230,7 +267,7 @@ def run(module):
         result["diff"] = [dict(before_header=spec["path"], after_header=spec["path"], before=_files.read_text(spec["path"]) or "",
                                after=spec["content"]) for spec in changed]
     if module.check_mode and changed:
-        return result  # the configuration can only be checked with the files in place
+        return result  # the whole configuration can only be checked with the files in place
     previous = dict((spec["path"], _snapshot(spec["path"])) for spec in changed)
     try:
         for spec in changed:
@@ -239,11 +276,7 @@ def run(module):
                 os.makedirs(directory, 0o755)
             _files.write_atomic(spec["path"], spec["content"], mode=int(spec["mode"], 8), group=spec["group"], owner=spec["owner"])
         config = read_config(named_conf)
-        if config.views and not params["views"]:
-            raise DnsopsError(
-                "%s uses views (%s): a key negotiated by TKEY lives in the keyring of the view that answered the TKEY query, "
-                "so TKEY and the transfers must reach the same view; dnsops.tkey does not support views yet"
-                % (named_conf, ", ".join(config.views)))
+        _refuse_views(config, params, named_conf)
         missing = _missing(config, files, params["require"], named_conf)
         if missing:
             raise DnsopsError("%s does not use dnsops.tkey's files yet; %s" % (named_conf, "; ".join(missing)))
@@ -268,7 +301,7 @@ def main():
             named_conf=dict(type="path", default="/etc/bind/named.conf"),
             files=dict(type="list", elements="dict", default=[], options=dict(
                 path=dict(type="path", required=True),
-                content=dict(type="str", required=True),
+                content=dict(type="str", default=""),
                 mode=dict(type="str", default="0640"),
                 owner=dict(type="str", default="root"),
                 group=dict(type="str", default="bind"),
@@ -282,6 +315,7 @@ def main():
                 hint=dict(type="str"),
             )),
             views=dict(type="bool", default=False),
+            check_only=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )

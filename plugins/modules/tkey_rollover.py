@@ -145,6 +145,12 @@ options:
     type: str
     default: present
     choices: [present, absent]
+  named_ready:
+    description:
+      - V(false) while named's configuration cannot be loaded yet, because it includes files a later task writes (the
+        first run in include mode): the key is negotiated and written, and named's use of it is proved later (O(prove)).
+    type: bool
+    default: true
   prove:
     description:
       - Prove named's transfers with the current key even when nothing else is to do (after named.conf changed, or on
@@ -270,7 +276,7 @@ def run(module):
     params = module.params
     primary = PrimarySettings(params["primary"])
     named = named_from(params["named"])
-    rollover = Rollover(primary, named, hide=lambda secret: _module.hide(module, secret))
+    rollover = Rollover(primary, named, hide=lambda secret: _module.hide(module, secret), named_ready=params["named_ready"])
     with _files.RunLock(params["lock_file"], params["lock_timeout"], create=not module.check_mode):
         if params["state"] == "absent":
             outcome = rollover.revoke(check=module.check_mode)
@@ -307,6 +313,7 @@ def main():
             force=dict(type="bool", default=False),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             prove=dict(type="bool", default=False),
+            named_ready=dict(type="bool", default=True),
             lock_file=dict(type="path", default="/var/lib/dnsops-tkey/lock"),
             lock_timeout=dict(type="float", default=300.0),
         ),

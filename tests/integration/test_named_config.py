@@ -87,7 +87,7 @@ def test_read_only_use_returns_what_the_roles_need_and_never_a_secret(ansible_ve
     assert operator["secret"] not in out
 
 
-def test_a_missing_include_line_fails_naming_it_and_puts_everything_back(ansible_venv, operator):
+def test_a_missing_include_line_fails_naming_it_before_anything_is_written(ansible_venv, operator):
     conf = open(operator["conf"]).read()
     with open(operator["conf"], "w") as handle:
         handle.write(conf.replace('  include "%s/dnsops-tkey/options.conf";\n' % operator["etc"], ""))
@@ -96,11 +96,23 @@ def test_a_missing_include_line_fails_naming_it_and_puts_everything_back(ansible
     assert not failed, out  # without the options fragment nothing is missing
     failed, result, out = ansible_venv.module("named_config", _args(operator))
     _clean_failure(failed, result, out, 'add  include "%s/dnsops-tkey/options.conf";  inside options { }' % operator["etc"])
-    assert "put back" in result["msg"]
+    assert "nothing was changed" in result["msg"]
     assert os.path.exists(operator["etc"] + "/dnsops-tkey/primary.conf")  # written by the successful run before
     assert not os.path.exists(operator["etc"] + "/dnsops-tkey/options.conf")
     assert before == {k: v for k, v in tree_digest(operator["etc"]).items() if "primary.conf" not in k}
     assert operator["secret"] not in out
+
+
+def test_check_only_before_the_first_run_says_what_is_missing_or_returns_named_s_directory(ansible_venv, operator):
+    before = tree_digest(operator["etc"])
+    failed, result, out = ansible_venv.module("named_config", dict(_args(operator), check_only=True))
+    assert not failed and not result["changed"] and result["directory"] == operator["etc"], out
+    assert tree_digest(operator["etc"]) == before  # the fragments do not exist yet, and still do not
+    conf = open(operator["conf"]).read()
+    with open(operator["conf"], "w") as handle:
+        handle.write(conf.replace('include "%s/dnsops-tkey/primary.conf";\n' % operator["etc"], ""))
+    failed, result, out = ansible_venv.module("named_config", dict(_args(operator), check_only=True))
+    _clean_failure(failed, result, out, 'add  include "%s/dnsops-tkey/primary.conf";  to %s' % (operator["etc"], operator["conf"]))
 
 
 def test_a_zone_that_does_not_use_the_acl_fails_with_the_line_to_say(ansible_venv, operator):

@@ -107,3 +107,17 @@ def test_no_secret_is_reachable_through_the_queries():
     config = Config(PRINTED)
     shown = repr([config.defined(kind) for kind in ("acl", "primaries", "key")]) + repr(config.options.words)
     assert "GvjgROxW5sNg" not in shown
+
+
+def test_the_tree_follows_includes_and_knows_where_they_are(tmp_path):
+    (tmp_path / "zones.conf").write_text('include "%s/nested.conf";\nzone "a.test" { type primary; file "a"; allow-transfer { "x"; }; };\n' % tmp_path)
+    (tmp_path / "nested.conf").write_text('zone "b.test" { type primary; file "b"; };\n')
+    (tmp_path / "named.conf").write_text(
+        'options {\n directory "/var/cache/bind";\n include "/etc/bind/dnsops-tkey/options.conf";\n};\n'
+        'include "%s/zones.conf";\ninclude "/etc/bind/dnsops-tkey/primary.conf";\n' % tmp_path)
+    from ansible_collections.dnsops.tkey.plugins.module_utils._namedconf import Tree
+    tree = Tree(str(tmp_path / "named.conf"))
+    assert "/etc/bind/dnsops-tkey/options.conf" in tree.included_in_options
+    assert "/etc/bind/dnsops-tkey/primary.conf" in tree.included_top
+    assert tree.zone_list("a.test", "allow-transfer") == ["x"] and tree.zone("b.test") is not None
+    assert tree.directory == "/var/cache/bind"
