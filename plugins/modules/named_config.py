@@ -17,7 +17,7 @@ description:
     the fragments as O(require) says, every file written is put back as it was and the module fails with the exact
     lines to add to the operator's configuration. named is not reloaded here; the roles do that afterwards.
   - Before anything is written, the operator's configuration is read as it is (includes followed where the files
-    exist): if it does not include a fragment where O(files[].include) says, or a zone lacks what O(require) says, or
+    exist) - if it does not include a fragment where O(files[].include) says, or a zone lacks what O(require) says, or
     it uses views, the module fails naming the exact lines to add, and nothing changes. O(check_only) stops there
     (the roles do this first, before they make any key), returning what they need (RV(directory), RV(xfer_log)).
   - C(named-checkconf -p) prints key secrets, so its output is never returned, logged or quoted.

@@ -148,7 +148,7 @@ options:
   named_ready:
     description:
       - V(false) while named's configuration cannot be loaded yet, because it includes files a later task writes (the
-        first run in include mode): the key is negotiated and written, and named's use of it is proved later (O(prove)).
+        first run in include mode); the key is negotiated and written, and named's use of it is proved later (O(prove)).
     type: bool
     default: true
   prove:
