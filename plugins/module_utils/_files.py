@@ -59,6 +59,16 @@ def _user_id(owner):
         return -1
 
 
+def make_directory(path, mode, group=KEY_GROUP):
+    """Create PATH (root, GROUP, MODE) if it does not exist."""
+    if os.path.isdir(path):
+        return
+    os.makedirs(path, mode)
+    if os.geteuid() == 0:
+        os.chown(path, 0, _group_id(group))
+    os.chmod(path, mode)
+
+
 def write_atomic(path, content, mode=KEY_MODE, group=KEY_GROUP, owner="root"):
     """Write CONTENT to PATH through a temporary file in the same directory, given MODE, OWNER and GROUP (names or
     ids; None keeps the writer's) before the rename.

@@ -36,7 +36,7 @@ from ansible_collections.dnsops.tkey.plugins.module_utils._errors import (
     RolloverError,
     TkeyError,
 )
-from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import check_key_name, parse_key_file, read_key_file
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement, check_key_name, parse_key_file, read_key_file
 from ansible_collections.dnsops.tkey.plugins.module_utils._localnamed import LocalNamed
 from ansible_collections.dnsops.tkey.plugins.module_utils._transport import Server
 
@@ -61,6 +61,8 @@ PRIMARY_FIELDS = {
     "renew_before": (str, "7d"),
     "zones": (list, []),
     "proof_zones": (list, None),
+    "method": (str, "tkey"),
+    "static_key_file": (str, ""),
 }
 NAMED_FIELDS = {
     "rndc": (list, ["rndc"]),
@@ -106,6 +108,10 @@ class PrimarySettings(object):
             raise OptionError("primary %s: port %d is not a port number" % (self.name, self.port))
         if self.transport not in ("tcp", "udp"):
             raise OptionError("primary %s: transport must be tcp or udp" % self.name)
+        if self.method not in ("tkey", "static"):
+            raise OptionError("primary %s: method must be tkey or static, not %r" % (self.name, self.method))
+        if self.method == "static" and not self.static_key_file:
+            raise OptionError("primary %s: method static needs static_key_file (the key the primary made for this secondary)" % self.name)
         if self.lifetime < 0 or self.lifetime > _tkey.MAX_LIFETIME or self.renew_before < 0:
             raise OptionError("primary %s: lifetime must be 0 to %d seconds, renew_before positive" % (self.name, _tkey.MAX_LIFETIME))
         if self.lifetime and self.renew_before >= self.lifetime:
@@ -265,7 +271,11 @@ class Rollover(object):
         if current is not None:
             self.hide(current.secret)
             outcome.key_name, outcome.expiration = current.name, _metadata_int(current, "expiration")
+        if primary.method == "static":
+            return self._static(current, source, outcome, check, prove)
         reason = _tkey.renewal_reason(current, self.server, primary.key_name, server_key, primary.renew_before, force)
+        if current is not None and current.metadata.get("method") == "static":
+            reason = "method_changed"  # back from a static key to TKEY
         outcome.reason = reason
         if reason == "current":
             return self._keep(current, source, outcome, check, prove)
@@ -289,8 +299,12 @@ class Rollover(object):
             self.hide(current.secret)
             outcome.superseded_key_name = current.name
             try:
-                outcome.deleted_superseded = (_tkey.probe(self.server, _tkey.key_from_statement(current)) if check else
-                                              _tkey.delete(self.server, current.name + ".", _tkey.key_from_statement(current)))
+                if primary.method == "static" or current.metadata.get("method") == "static":
+                    outcome.deleted_superseded = False  # the primary removes a static key itself; never a TKEY query
+                else:
+                    _tkey.refuse_unsafe_server(self.server, primary.bind_version, require_recorded=True)
+                    outcome.deleted_superseded = (_tkey.probe(self.server, _tkey.key_from_statement(current)) if check else
+                                                  _tkey.delete(self.server, current.name + ".", _tkey.key_from_statement(current)))
             except TkeyError as exc:
                 outcome.warnings.append("the key %s could not be deleted on %s (%s); it expires on its own" % (current.name, primary.name, exc))
         outcome.changed = bool(outcome.files) or outcome.deleted_superseded
@@ -318,6 +332,62 @@ class Rollover(object):
                 raise NamedError("named is not running, so its transfers with key %s cannot be proved; start named" % current.name)
             outcome.zone_failures, outcome.named_proof = self._prove(current.name, _tkey.key_from_statement(current))
         return outcome
+
+    def _static(self, current, source, outcome, check, prove):
+        """A key the primary made (static method): switch to the one Ansible staged, prove it; never any TKEY query.
+
+        The agent has nothing new to stage: it only asks the primary whether it still accepts the key in use.
+        """
+        primary = self.primary
+        staged = _read_statement(primary.static_key_file, primary)
+        if staged is not None:
+            self.hide(staged.secret)
+        if staged is None or (current is not None and current.name == staged.name and current.secret == staged.secret):
+            if current is None:
+                raise KeyFileError("no static key with %s is on this host yet (%s); run the dnsops.tkey.site playbook"
+                                   % (primary.name, primary.static_key_file))
+            if not _tkey.probe(self.server, _tkey.key_from_statement(current)):
+                raise RolloverError("%s no longer accepts the static key %s; renewal needs the primary: run the "
+                                    "dnsops.tkey.site playbook" % (primary.name, current.name))
+            outcome.reason = "current"
+            return self._keep(current, source, outcome, check, prove)
+        outcome.reason = "absent" if current is None else ("rotated" if current.metadata.get("method") == "static" else "method_changed")
+        outcome.changed, outcome.negotiated = True, False
+        outcome.superseded_key_name = current.name if current is not None else ""
+        metadata = dict(server=primary.address, port=str(primary.port), key_name=primary.key_name, method="static",
+                        created=staged.metadata.get("created", "0"), expiration="0", expiration_utc="never")
+        statement = KeyStatement(staged.name, staged.algorithm, staged.secret, metadata)
+        wanted = _wanted_files(primary, statement)
+        outcome.files = _differing(wanted)
+        outcome.key_name = statement.name
+        if check:
+            return outcome
+        previous = dict((path, _files.read_text(path)) for path in wanted)
+        try:
+            _write(primary, wanted)
+            self.log("%s: static key %s (%s), written" % (primary.name, statement.name, outcome.reason))
+            if not self.named_ready or not self.named.running():
+                outcome.named_proof = "pending"
+            else:
+                self.named.reconfig()
+                outcome.zone_failures, outcome.named_proof = self._prove(statement.name, _tkey.key_from_statement(statement))
+        except (NamedError, TkeyError) as exc:
+            raise self._roll_back(current, outcome.reason, previous, None, None, exc, new_name=statement.name)
+        if current is not None and current.metadata.get("method") != "static":
+            outcome.deleted_superseded = self._delete_negotiated(current, outcome)
+        return outcome
+
+    def _delete_negotiated(self, current, outcome):
+        """After a move from TKEY to a static key: delete the negotiated key, signed with the initial key, on a
+        primary recorded as BIND 9.18 only (a 9.20 one lost it in its upgrade, and must never get TKEY)."""
+        if not os.path.exists(self.primary.initial_key_file):
+            return False
+        try:
+            _tkey.refuse_unsafe_server(self.server, self.primary.bind_version, require_recorded=True)
+            return _tkey.delete(self.server, current.name + ".", self._initial_key())
+        except (TkeyError, KeyFileError) as exc:
+            outcome.warnings.append("the negotiated key %s was not deleted on %s: %s" % (current.name, self.primary.name, exc))
+            return False
 
     def _initial_key(self):
         try:
@@ -395,9 +465,11 @@ class Rollover(object):
             failures[zone] = "serial %s here, %d on %s" % (here if here is not None else "none", serials[zone], self.primary.name)
         return failures, proof
 
-    def _roll_back(self, current, reason, previous, key, credential, cause):
-        """Put the previous key back if the primary still accepts it, then delete the new key; the RolloverError to raise."""
+    def _roll_back(self, current, reason, previous, key, credential, cause, new_name=None):
+        """Put the previous key back if the primary still accepts it, then delete the new key (a negotiated one); the
+        RolloverError to raise."""
         name = self.primary.name
+        new_name = new_name or key.name
         try:
             alive = current is not None and reason != "rejected" and _tkey.probe(self.server, _tkey.key_from_statement(current))
         except TkeyError:
@@ -405,7 +477,7 @@ class Rollover(object):
         if not alive:
             kept = ("the new key stays, since the primary no longer accepts the previous one" if current is not None else
                     "the new key stays (there was no previous one)")
-            return RolloverError("%s: the new key %s does not work for named (%s); %s" % (name, key.name, cause, kept))
+            return RolloverError("%s: the new key %s does not work for named (%s); %s" % (name, new_name, cause, kept))
         try:
             for path in sorted(previous, key=lambda path: path != self.primary.key_file):
                 if previous[path] is None:
@@ -417,10 +489,12 @@ class Rollover(object):
         except (NamedError, IOError, OSError) as exc:
             # named may still hold the new key: leave it alive on the primary (it expires on its own)
             return RolloverError("%s: the new key %s does not work for named (%s), and putting the previous key %s back failed "
-                                 "too (%s); both keys stay valid on the primary: fix named and run again" % (name, key.name, cause, current.name, exc))
-        try:
-            _tkey.delete(self.server, key.name + ".", credential)
-        except TkeyError:
-            pass  # it expires on its own
-        return RolloverError("%s: the new key %s does not work for named (%s); the previous key %s is back in place and the "
-                             "new one deleted" % (name, key.name, cause, current.name), rolled_back=True)
+                                 "too (%s); both keys stay valid on the primary: fix named and run again" % (name, new_name, cause, current.name, exc))
+        if key is not None:
+            try:
+                _tkey.delete(self.server, key.name + ".", credential)
+            except TkeyError:
+                pass  # it expires on its own
+        return RolloverError("%s: the new key %s does not work for named (%s); the previous key %s is back in place%s"
+                             % (name, new_name, cause, current.name, " and the new one deleted" if key is not None else ""),
+                             rolled_back=True)

@@ -360,7 +360,8 @@ class ScriptedLocalNamed(object):
 
     def _transfers(self, zone):
         key = self.loaded_key
-        if self.break_transfer or key is None or not self.primary.knows(key):
+        known = key is not None and (self.primary.knows(key) or dns.name.from_text(key) in self.primary.initial)
+        if self.break_transfer or not known:
             return False
         entry = self.primary.zones.get(dns.name.from_text(zone))
         return entry is not None and self.primary._creator(dns.name.from_text(key)) in entry[1]

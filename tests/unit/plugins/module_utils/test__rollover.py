@@ -290,3 +290,68 @@ def test_revoke_deletes_the_key_and_leaves_files_named_can_start_with(secondary,
     key_text, list_text = secondary.files()
     assert all(line.startswith("#") for line in key_text.splitlines()) and 'key "' not in list_text
     assert not _rollover.Rollover(_rollover.PrimarySettings(settings), secondary.named).revoke().changed
+
+
+# --- the static method: a key the primary made, never a TKEY query ----------------------------------------------
+
+def _stage(primary, settings, name, secret="c3RhdGljc3RhdGljc3RhdGljc3RhdGljc3RhdGljMTI=", created=1795588131):
+    """The primary made a static key NAME (it now accepts it and lets it transfer the zones); Ansible staged it here."""
+    import dns.tsig  # pylint: disable=import-outside-toplevel
+
+    key = dns.tsig.Key(name + ".", secret, "hmac-sha256.")
+    primary.initial[key.name] = key
+    for zone, (serial, allowed) in list(primary.zones.items()):
+        allowed.add(key.name)
+    with open(settings["static_key_file"], "w") as handle:
+        handle.write(KeyStatement(name, "hmac-sha256", secret, dict(created=str(created))).render())
+    return key
+
+
+@pytest.fixture
+def static(settings, tmp_path):
+    settings.update(method="static", static_key_file=str(tmp_path / "static-ns1.key"))
+    return settings
+
+
+def test_static_first_key_is_switched_to_and_proved_without_tkey(secondary, primary, static):
+    _stage(primary, static, "sec1-20261125000000.ns1.xfr")
+    outcome = secondary.run()
+    assert outcome.reason == "absent" and outcome.named_proof == "done" and not outcome.negotiated
+    assert secondary.key_name() == "sec1-20261125000000.ns1.xfr" and secondary.named.loaded_key == "sec1-20261125000000.ns1.xfr"
+    assert read_key_file(static["key_file"]).metadata["method"] == "static"
+    assert primary.count("negotiate") == 0 and primary.count("delete") == 0 and primary.count("version") == 0
+    primary.log.clear()
+    again = secondary.run()
+    assert not again.changed and again.reason == "current" and primary.log[0][0] == "probe"
+
+
+def test_static_rotation_switches_and_a_dropped_key_is_reported(secondary, primary, static):
+    _stage(primary, static, "sec1-20261125000000.ns1.xfr")
+    secondary.run()
+    _stage(primary, static, "sec1-20261201000000.ns1.xfr", secret="bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmU=")
+    rotated = secondary.run()
+    assert rotated.reason == "rotated" and rotated.superseded_key_name == "sec1-20261125000000.ns1.xfr"
+    assert primary.count("negotiate") == 0 and primary.count("delete") == 0
+    del primary.initial[__import__("dns.name").name.from_text("sec1-20261201000000.ns1.xfr.")]
+    with pytest.raises(_errors.RolloverError, match="no longer accepts the static key .* run the dnsops.tkey.site playbook"):
+        secondary.run()
+
+
+def test_moving_from_tkey_to_static_deletes_the_negotiated_key(secondary, primary, settings, tmp_path):
+    negotiated = _settled(secondary)
+    settings.update(method="static", static_key_file=str(tmp_path / "static-ns1.key"))
+    _stage(primary, settings, "sec1-20261125000000.ns1.xfr")
+    moved = secondary.run()
+    assert moved.reason == "method_changed" and moved.deleted_superseded and not primary.knows(negotiated.key_name)
+    assert primary.count("negotiate") == 0
+
+
+def test_a_static_key_named_cannot_use_puts_the_previous_back(secondary, primary, static):
+    _stage(primary, static, "sec1-20261125000000.ns1.xfr")
+    secondary.run()
+    before = secondary.files()
+    _stage(primary, static, "sec1-20261201000000.ns1.xfr", secret="bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmU=")
+    secondary.named.break_transfer = True
+    with pytest.raises(_errors.RolloverError, match="is back in place") as info:
+        secondary.run()
+    assert info.value.rolled_back and secondary.files() == before

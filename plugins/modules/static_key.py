@@ -1,0 +1,207 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dnsops.tkey contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: static_key
+short_description: One secondary's static transfer keys on a primary, rotated with overlap
+version_added: 0.2.0
+description:
+  - For primaries that cannot negotiate keys by TKEY (BIND 9.20 removed it) or that are told not to: the primary
+    makes one transfer key per secondary (like C(tsig-keygen), C(hmac-sha256) by default) and the zone ACLs name it.
+  - Keeps the keys of one secondary in O(directory), one file per key (key statement with the time it was made).
+    A new key is made when there is none, when the newest is older than O(lifetime) minus O(renew_before), or with
+    O(rotate); the older keys stay, so that the ACLs accept old and new while the secondary switches.
+    O(keep) then retires every key but the one the secondary proved it uses.
+  - The secret is never returned or shown in a diff; secondaries copy the newest key file over Ansible's connection.
+author:
+  - dnsops.tkey maintainers (@dnsops)
+extends_documentation_fragment:
+  - dnsops.tkey.attributes
+options:
+  secondary:
+    description: Inventory name of the secondary; the keys are called C(<secondary>-<UTC time>.<suffix>).
+    type: str
+    required: true
+  suffix:
+    description: Last labels of the key names (the primary's name, so that keys of different primaries differ).
+    type: str
+    required: true
+  directory:
+    description: Directory of this secondary's keys (created root:bind 0750).
+    type: path
+    required: true
+  algorithm:
+    description: HMAC algorithm of new keys.
+    type: str
+    default: hmac-sha256
+    choices: [hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512]
+  lifetime:
+    description: Age (seconds, or a duration such as V(30d)) after which a key is replaced; V(0) never.
+    type: str
+    default: 30d
+  renew_before:
+    description: Replace the key this long before it reaches O(lifetime).
+    type: str
+    default: 7d
+  rotate:
+    description: Make a new key now.
+    type: bool
+    default: false
+  keep:
+    description: Retire every key but this one (the secondary uses it); empty keeps them all.
+    type: str
+    default: ""
+  state:
+    description: V(absent) removes every key of the secondary (revocation).
+    type: str
+    default: present
+    choices: [present, absent]
+"""
+
+EXAMPLES = r"""
+- name: Keep a static transfer key for ns2
+  dnsops.tkey.static_key:
+    secondary: ns2
+    suffix: ns1.xfr
+    directory: /etc/bind/tkey/xfr-ns2
+  register: ns2_keys
+"""
+
+RETURN = r"""
+keys:
+  description: The keys, oldest first, without their secrets.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Key name.
+      type: str
+    file:
+      description: Its file.
+      type: str
+    created:
+      description: When it was made, seconds since the epoch.
+      type: int
+current:
+  description: The newest key's name (the one secondaries switch to); empty with V(state=absent).
+  returned: success
+  type: str
+current_file:
+  description: Its file.
+  returned: success
+  type: str
+rotated:
+  description: Whether a new key was (or in check mode would be) made.
+  returned: success
+  type: bool
+"""
+
+import base64
+import datetime
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _module, _tkey
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import KeyFileError
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import ALGORITHMS, KeyStatement, check_key_name, parse_key_file
+
+
+def _read_keys(module, directory):
+    keys = []
+    if not os.path.isdir(directory):
+        return keys
+    for entry in sorted(os.listdir(directory)):
+        if not entry.endswith(".key"):
+            continue
+        path = os.path.join(directory, entry)
+        try:
+            (statement,) = parse_key_file(_files.read_text(path), source=path)
+        except (KeyFileError, ValueError):
+            raise KeyFileError("%s is not a key file static_key wrote; move it away and run again" % path)
+        _module.hide(module, statement.secret)
+        try:
+            created = int(statement.metadata.get("created", "0"))
+        except ValueError:
+            created = 0
+        keys.append(dict(name=statement.name, file=path, created=created))
+    keys.sort(key=lambda key: (key["created"], key["name"]))
+    return keys
+
+
+def run(module):
+    params = module.params
+    directory = params["directory"]
+    keys = _read_keys(module, directory)
+    result = dict(changed=False, rotated=False)
+    if params["state"] == "absent":
+        result.update(changed=bool(keys) or os.path.isdir(directory), keys=[], current="", current_file="")
+        if not module.check_mode:
+            for key in keys:
+                os.unlink(key["file"])
+            if os.path.isdir(directory) and not os.listdir(directory):
+                os.rmdir(directory)
+        return result
+    lifetime = _tkey.parse_duration(params["lifetime"], "lifetime")
+    renew_before = _tkey.parse_duration(params["renew_before"], "renew_before")
+    now = int(time.time())
+    newest = keys[-1] if keys else None
+    due = newest is None or params["rotate"] or (lifetime and now - newest["created"] >= lifetime - renew_before)
+    if params["keep"] and not due:
+        retired = [key for key in keys if key["name"] != params["keep"]]
+        if params["keep"] not in [key["name"] for key in keys]:
+            retired = []  # the secondary reported a key this primary does not hold: retire nothing
+        if retired:
+            result["changed"] = True
+            keys = [key for key in keys if key not in retired]
+            if not module.check_mode:
+                for key in retired:
+                    os.unlink(key["file"])
+            result["retired"] = [key["name"] for key in retired]
+    if due:
+        stamp = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).strftime("%Y%m%d%H%M%S")
+        name = check_key_name("%s-%s.%s" % (params["secondary"], stamp, params["suffix"].strip(".")))
+        path = os.path.join(directory, name + ".key")
+        result.update(changed=True, rotated=True)
+        if not module.check_mode:
+            _files.make_directory(directory, 0o750, "bind")
+            secret = base64.b64encode(os.urandom(ALGORITHMS[params["algorithm"]][1])).decode("ascii")
+            _module.hide(module, secret)
+            statement = KeyStatement(name, params["algorithm"], secret, dict(created=str(now), secondary=params["secondary"]))
+            _files.write_atomic(path, statement.render(["Static transfer key for %s, made by dnsops.tkey.static_key; do not edit."
+                                                         % params["secondary"]]))
+        keys.append(dict(name=name, file=path, created=now))
+    result.update(keys=keys, current=keys[-1]["name"], current_file=keys[-1]["file"])
+    if module._diff:
+        result["diff"] = dict(before=dict(keys=[key["name"] for key in _read_keys(module, directory)]),
+                              after=dict(keys=[key["name"] for key in keys]))
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            secondary=dict(type="str", required=True),
+            suffix=dict(type="str", required=True),
+            directory=dict(type="path", required=True),
+            algorithm=dict(type="str", default="hmac-sha256", choices=sorted(ALGORITHMS)),
+            lifetime=dict(type="str", default="30d"),
+            renew_before=dict(type="str", default="7d"),
+            rotate=dict(type="bool", default=False),
+            keep=dict(type="str", default="", no_log=False),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+        ),
+        supports_check_mode=True,
+    )
+    _module.guarded_run(module, run)
+
+
+if __name__ == "__main__":
+    main()

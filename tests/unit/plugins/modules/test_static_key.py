@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dnsops.tkey contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""static_key: a secondary's static keys on a primary: first key, kept, rotated by age or on demand with overlap,
+retired once the secondary uses the new one, removed on revocation."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import read_key_file
+from ansible_collections.dnsops.tkey.plugins.modules import static_key
+
+
+@pytest.fixture
+def args(tmp_path):
+    return dict(secondary="sec1", suffix="ns1.xfr", directory=str(tmp_path / "xfr-sec1"))
+
+
+def test_first_key_then_kept(run_module, args):
+    check = run_module(static_key, args, check=True)
+    assert check.changed and check["rotated"] and not os.path.exists(args["directory"])
+    first = run_module(static_key, args)
+    assert first.changed and first["current"].startswith("sec1-") and first["current"].endswith(".ns1.xfr")
+    key = read_key_file(first["current_file"])
+    assert key.algorithm == "hmac-sha256" and len(key.secret_bytes) == 32 and oct(os.stat(first["current_file"]).st_mode & 0o777) == "0o640"
+    assert key.secret not in first.text
+    again = run_module(static_key, args)
+    assert not again.changed and again["current"] == first["current"]
+
+
+def test_rotation_keeps_the_old_key_until_the_secondary_uses_the_new_one(run_module, args):
+    first = run_module(static_key, args)
+    time.sleep(1.1)  # key names carry the second they were made
+    rotated = run_module(static_key, dict(args, rotate=True))
+    assert rotated["rotated"] and [key["name"] for key in rotated["keys"]] == [first["current"], rotated["current"]]
+    check = run_module(static_key, dict(args, keep=rotated["current"]), check=True)
+    assert check.changed and len(os.listdir(args["directory"])) == 2
+    retired = run_module(static_key, dict(args, keep=rotated["current"]))
+    assert retired["retired"] == [first["current"]] and [key["name"] for key in retired["keys"]] == [rotated["current"]]
+    assert not run_module(static_key, dict(args, keep="some-other-key")).changed  # a key it does not hold: nothing retired
+
+
+def test_age_makes_a_new_key(run_module, args):
+    first = run_module(static_key, dict(args, lifetime="30d", renew_before="7d"))
+    old = time.time() - 24 * 86400
+    with open(first["current_file"]) as handle:
+        text = handle.read()
+    with open(first["current_file"], "w") as handle:
+        handle.write(text.replace("created=%d" % first["keys"][0]["created"], "created=%d" % old))
+    aged = run_module(static_key, dict(args, lifetime="30d", renew_before="7d"))
+    assert aged["rotated"] and len(aged["keys"]) == 2
+
+
+def test_absent_removes_every_key(run_module, args):
+    run_module(static_key, args)
+    assert run_module(static_key, dict(args, state="absent")).changed and not os.path.exists(args["directory"])
+    assert not run_module(static_key, dict(args, state="absent")).changed
