@@ -342,6 +342,10 @@ class Rollover(object):
         staged = _read_statement(primary.static_key_file, primary)
         if staged is not None:
             self.hide(staged.secret)
+        if staged is None and current is None and check:
+            outcome.reason, outcome.changed = "absent", True  # the key the primary role would make in this run
+            outcome.files = [primary.key_file, primary.primaries_file]
+            return outcome
         if staged is None or (current is not None and current.name == staged.name and current.secret == staged.secret):
             if current is None:
                 raise KeyFileError("no static key with %s is on this host yet (%s); run the dnsops.tkey.site playbook"

@@ -100,6 +100,17 @@ options:
         type: list
         elements: str
         default: []
+      method:
+        description:
+          - V(tkey) negotiates keys by TKEY (BIND 9.18 primaries). V(static) uses the key the primary made for this
+            secondary, which the role stages in O(primary.static_key_file); no TKEY query is ever sent then, and the
+            agent only checks that the primary accepts the key (a new one needs Ansible).
+        type: str
+        default: tkey
+        choices: [tkey, static]
+      static_key_file:
+        description: With O(primary.method=static), the key the primary made (key statement), staged by the role.
+        type: path
       proof_zones:
         description:
           - The zones whose first primary (named tries them in order) is this one; named's own transfer is proved with
@@ -262,6 +273,8 @@ PRIMARY_SPEC = dict(
     renew_before=dict(type="str", default="7d"),
     zones=dict(type="list", elements="str", default=[]),
     proof_zones=dict(type="list", elements="str"),
+    method=dict(type="str", default="tkey", choices=["tkey", "static"]),
+    static_key_file=dict(type="path"),
 )
 NAMED_SPEC = dict(
     rndc=dict(type="list", elements="str", default=["rndc"]),
