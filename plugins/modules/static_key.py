@@ -11,7 +11,7 @@ module: static_key
 short_description: One secondary's static transfer keys on a primary, rotated with overlap
 version_added: 0.2.0
 description:
-  - For primaries that cannot negotiate keys by TKEY (BIND 9.20 removed it) or that are told not to: the primary
+  - For primaries that cannot negotiate keys by TKEY (BIND 9.20 removed it) or that are told not to, the primary
     makes one transfer key per secondary (like C(tsig-keygen), C(hmac-sha256) by default) and the zone ACLs name it.
   - Keeps the keys of one secondary in O(directory), one file per key (key statement with the time it was made).
     A new key is made when there is none, when the newest is older than O(lifetime) minus O(renew_before), or with
