@@ -82,7 +82,7 @@ integration: deps
 	$(PY) -m pytest -q tests/integration
 
 molecule: deps $(PODMAN_COLLECTION) image image-trixie
-	cd extensions && molecule test -s default && molecule test -s adopt && molecule test -s bind920
+	cd extensions && molecule test -s default && molecule test -s adopt && molecule test -s static920
 
 bench: deps
 	$(PY) bench/negotiate.py
