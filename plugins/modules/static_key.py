@@ -175,8 +175,8 @@ def run(module):
             secret = base64.b64encode(os.urandom(ALGORITHMS[params["algorithm"]][1])).decode("ascii")
             _module.hide(module, secret)
             statement = KeyStatement(name, params["algorithm"], secret, dict(created=str(now), secondary=params["secondary"]))
-            _files.write_atomic(path, statement.render(["Static transfer key for %s, made by dnsops.tkey.static_key; do not edit."
-                                                         % params["secondary"]]))
+            comment = "Static transfer key for %s, made by dnsops.tkey.static_key; do not edit." % params["secondary"]
+            _files.write_atomic(path, statement.render([comment]))
         keys.append(dict(name=name, file=path, created=now))
     result.update(keys=keys, current=keys[-1]["name"], current_file=keys[-1]["file"])
     if module._diff:
