@@ -28,7 +28,7 @@ import time
 import traceback
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _files
-from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DnsopsError, OptionError
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DnsopsError, OptionError, RolloverError
 from ansible_collections.dnsops.tkey.plugins.module_utils._rollover import PrimarySettings, Rollover, current_key, named_from
 
 PROG = "dnsops-tkey-renew"
@@ -84,6 +84,7 @@ def _entry(state, name):
     for field in ("consecutive_failures", "next_try", "last_check", "last_renewal", "expiration"):
         entry.setdefault(field, 0)
     entry.setdefault("accepted", False)
+    entry.setdefault("unproved", False)  # a key switched to whose use by named is not proved yet: prove it each run
     entry.setdefault("key_name", "")
     entry.setdefault("last_error", "")
     return entry
@@ -153,7 +154,12 @@ def renew_all(config, check=False, force=False, now=None, out=sys.stdout, err=sy
             continue
         error = ""
         try:
-            outcome = Rollover(primary, named, log=lambda line: _say(out, line)).run(force=force, check=check)
+            outcome = Rollover(primary, named, log=lambda line: _say(out, line)).run(
+                force=force, check=check, prove=entry["unproved"] and not check)
+        except RolloverError as exc:
+            outcome, error = None, str(exc)
+            if not check:
+                entry["unproved"] = not exc.rolled_back  # the new key stayed without named's proof
         except DnsopsError as exc:
             outcome, error = None, str(exc)
         except Exception as exc:  # pylint: disable=broad-exception-caught
@@ -180,7 +186,7 @@ def renew_all(config, check=False, force=False, now=None, out=sys.stdout, err=sy
             status_code = 1
             continue
         entry.update(consecutive_failures=0, next_try=0, last_error="", last_check=now, accepted=True,
-                     key_name=outcome.key_name, expiration=outcome.expiration)
+                     key_name=outcome.key_name, expiration=outcome.expiration, unproved=outcome.named_proof == "pending")
         if outcome.negotiated:
             entry["renewals_total"] += 1
             entry["last_renewal"] = now

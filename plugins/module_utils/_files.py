@@ -123,9 +123,12 @@ class RunLock(object):
         if not self.create and not os.path.exists(self.path):
             return self  # nobody has run here yet, so nobody can be running
         directory = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        self.handle = open(self.path, "a" if self.create else "r")
+        try:
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o755)
+            self.handle = open(self.path, "a" if self.create else "r")
+        except (IOError, OSError) as exc:
+            raise DnsopsError("cannot open the run lock %s: %s; run as root (become: true)" % (self.path, exc.strerror or exc))
         deadline = time.monotonic() + self.timeout
         while True:
             try:

@@ -78,12 +78,15 @@ class LocalNamed(object):
 
     def serves(self, zone):
         """Whether named has ZONE in its configuration: it answers SOA (loaded) or SERVFAIL (configured, waiting for
-        its first transfer); REFUSED means it does not have the zone. One UDP query, not an rndc call per zone."""
+        its first transfer). One UDP query, not an rndc call per zone; only a REFUSED (no such zone, or an
+        allow-query that excludes this address) costs an rndc zonestatus to tell the two apart."""
         try:
             rcode, _serial = soa_query(self.udp, zone)
         except TkeyError:
             return True  # cannot tell: let the proof find out
-        return rcode in (dns.rcode.NOERROR, dns.rcode.SERVFAIL)
+        if rcode in (dns.rcode.NOERROR, dns.rcode.SERVFAIL):
+            return True
+        return rcode == dns.rcode.REFUSED and self.rndc("zonestatus", zone, check=False) is not None
 
     def refresh(self, zone):
         """Ask named to check ZONE's serial with its primary now (after a key change, rather than at the SOA retry)."""

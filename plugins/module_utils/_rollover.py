@@ -30,6 +30,7 @@ from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _tkey
 from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import DHKey
 from ansible_collections.dnsops.tkey.plugins.module_utils._errors import (
     DHKeyError,
+    DnsopsError,
     KeyFileError,
     NamedError,
     OptionError,
@@ -231,7 +232,9 @@ def _wanted_files(primary, statement):
 
 
 def _differing(wanted):
-    return sorted(path for path, text in wanted.items() if _files.read_text(path) != text)
+    """The files whose content, or mode, owner or group (a key file made readable to others), is not as wanted."""
+    return sorted(path for path, text in wanted.items()
+                  if _files.read_text(path) != text or not _files.attributes_match(path, _files.KEY_MODE))
 
 
 def _write(primary, wanted):
@@ -239,6 +242,10 @@ def _write(primary, wanted):
     for path in sorted(wanted, key=lambda path: path != primary.key_file):
         try:
             _files.write_atomic(path, wanted[path])
+        except NamedError:
+            raise
+        except DnsopsError as exc:
+            raise NamedError(str(exc))
         except (IOError, OSError) as exc:
             raise NamedError("cannot write %s: %s" % (path, exc.strerror or exc))
 
@@ -469,6 +476,14 @@ class Rollover(object):
             failures[zone] = "serial %s here, %d on %s" % (here if here is not None else "none", serials[zone], self.primary.name)
         return failures, proof
 
+    def _key_file_names(self, key_name):
+        """Whether the key file on disk now holds KEY_NAME."""
+        try:
+            statement = _read_statement(self.primary.key_file, self.primary)
+        except DnsopsError:
+            return False
+        return statement is not None and statement.name == key_name
+
     def _roll_back(self, current, reason, previous, key, credential, cause, new_name=None):
         """Put the previous key back if the primary still accepts it, then delete the new key (a negotiated one); the
         RolloverError to raise."""
@@ -479,6 +494,14 @@ class Rollover(object):
         except TkeyError:
             alive = False
         if not alive:
+            if key is not None and not self._key_file_names(new_name):
+                # the new key never reached its file: no run could use it, so it must not stay on the primary
+                try:
+                    _tkey.delete(self.server, key.name + ".", credential)
+                except TkeyError:
+                    pass  # it expires on its own
+                return RolloverError("%s: the new key %s could not be put in place (%s); it was deleted on the primary again"
+                                     % (name, new_name, cause))
             kept = ("the new key stays, since the primary no longer accepts the previous one" if current is not None else
                     "the new key stays (there was no previous one)")
             return RolloverError("%s: the new key %s does not work for named (%s); %s" % (name, new_name, cause, kept))
@@ -490,7 +513,7 @@ class Rollover(object):
                 else:
                     _files.write_atomic(path, previous[path])
             self.named.reconfig()
-        except (NamedError, IOError, OSError) as exc:
+        except (DnsopsError, IOError, OSError) as exc:
             # named may still hold the new key: leave it alive on the primary (it expires on its own)
             return RolloverError("%s: the new key %s does not work for named (%s), and putting the previous key %s back failed "
                                  "too (%s); both keys stay valid on the primary: fix named and run again" % (name, new_name, cause, current.name, exc))

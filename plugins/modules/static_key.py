@@ -140,7 +140,10 @@ def run(module):
     params = module.params
     directory = params["directory"]
     keys = _read_keys(module, directory)
+    before = [key["name"] for key in keys]
     result = dict(changed=False, rotated=False)
+    if module._diff:
+        result["diff"] = dict(before=dict(keys=before), after=dict(keys=[]))
     if params["state"] == "absent":
         result.update(changed=bool(keys) or os.path.isdir(directory), keys=[], current="", current_file="")
         if not module.check_mode:
@@ -180,8 +183,7 @@ def run(module):
         keys.append(dict(name=name, file=path, created=now))
     result.update(keys=keys, current=keys[-1]["name"], current_file=keys[-1]["file"])
     if module._diff:
-        result["diff"] = dict(before=dict(keys=[key["name"] for key in _read_keys(module, directory)]),
-                              after=dict(keys=[key["name"] for key in keys]))
+        result["diff"] = dict(before=dict(keys=before), after=dict(keys=[key["name"] for key in keys]))
     return result
 
 

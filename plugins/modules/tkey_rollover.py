@@ -299,15 +299,25 @@ def run(module):
     for warning in outcome.warnings:
         module.warn(warning)
     if module._diff:
-        before = dict(key_name=outcome.superseded_key_name or outcome.key_name) if outcome.negotiated else dict(key_name=outcome.key_name)
-        after = dict(key_name="(new key, %s)" % outcome.reason if module.check_mode and outcome.negotiated else outcome.key_name)
-        result["diff"] = dict(before=dict(before, files=[]), after=dict(after, files=outcome.files))
+        result["diff"] = _diff(outcome, module.check_mode)
     if outcome.zone_failures:
         zones = "; ".join("%s: %s" % item for item in sorted(outcome.zone_failures.items()))
         raise RolloverZonesError(
             "the key %s with %s is in use and proved, but %d zone(s) failed: %s"
             % (outcome.key_name, primary.name, len(outcome.zone_failures), zones), result)
     return result
+
+
+def _diff(outcome, check):
+    """Key names and the files written; never a secret."""
+    if outcome.reason == "revoked":
+        before, after = outcome.superseded_key_name, ""
+    elif outcome.reason not in (None, "current"):  # a new key: negotiated, or a static one switched to
+        before = outcome.superseded_key_name
+        after = "(new key, %s)" % outcome.reason if check and outcome.negotiated else outcome.key_name
+    else:
+        before = after = outcome.key_name
+    return dict(before=dict(key_name=before, files=[]), after=dict(key_name=after, files=outcome.files))
 
 
 class RolloverZonesError(RolloverError):

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -61,3 +62,37 @@ def test_bad_configuration_is_one_line(tmp_path, text, fragment):
         path.write_text(text)
     with pytest.raises(OptionError, match=fragment):
         _agent.load_config(str(path))
+
+
+def test_a_key_named_could_not_use_is_proved_again_on_every_run_until_it_works(tmp_path, monkeypatch):
+    from tests.support.scripted import INITIAL_SECRET, SERVER_KEY, ScriptedLocalNamed, ScriptedNamed, route_servers_to
+    from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement
+
+    primary = ScriptedNamed()
+    primary.serve("example.test")
+    route_servers_to(monkeypatch, primary)
+    initial = tmp_path / "tkeyinit.key"
+    initial.write_text(KeyStatement("tkeyinit", "hmac-sha256", INITIAL_SECRET).render())
+    settings = dict(name="ns1", address="192.0.2.1", server_public_key=SERVER_KEY.public_text(), bind_version="9.18.49",
+                    initial_key_file=str(initial), key_file=str(tmp_path / "transfer-ns1.key"),
+                    primaries_file=str(tmp_path / "primaries-ns1.conf"), key_name="sec1", zones=["example.test"])
+    named = ScriptedLocalNamed(primary, settings["primaries_file"])
+    monkeypatch.setattr(_agent, "named_from", lambda values: named)
+    config = dict(primaries=[settings], named={}, state_file=str(tmp_path / "state.json"), metrics_file="")
+    out, err = io.StringIO(), io.StringIO()
+
+    def agent_run(now):
+        return _agent.renew_all(config, now=now, out=out, err=err)
+
+    assert agent_run(1000) == 0
+    primary.restart()
+    named.break_transfer = True  # the new key is negotiated, but named cannot transfer with it
+    assert agent_run(2000) == 1 and "the new key stays" in err.getvalue()
+    assert json.loads((tmp_path / "state.json").read_text())["ns1"]["unproved"] is True
+    proofs = len(named.proofs)
+    assert agent_run(9000) == 1  # the key is current now, but still not proved: loud again, not a silent exit 0
+    assert len(named.proofs) == proofs + 1 and primary.count("negotiate") == 2  # first key, and the one after the restart
+    named.break_transfer = False
+    assert agent_run(90000) == 0 and len(named.proofs) == proofs + 2
+    assert json.loads((tmp_path / "state.json").read_text())["ns1"]["unproved"] is False
+    assert agent_run(190000) == 0 and len(named.proofs) == proofs + 2  # proved: back to one signed query a run

@@ -355,3 +355,56 @@ def test_a_static_key_named_cannot_use_puts_the_previous_back(secondary, primary
     with pytest.raises(_errors.RolloverError, match="is back in place") as info:
         secondary.run()
     assert info.value.rolled_back and secondary.files() == before
+
+
+def test_a_new_key_that_cannot_be_written_is_deleted_on_the_primary_again(secondary, primary, settings, monkeypatch):
+    first = _settled(secondary)
+    primary.restart()  # the previous key is dead: nothing to roll back to
+    real_write = _files.write_atomic
+
+    def full_disk(path, content, **kwargs):
+        if path == settings["key_file"]:
+            raise _errors.DnsopsError("cannot write in %s: No space left on device" % os.path.dirname(path))
+        return real_write(path, content, **kwargs)
+
+    monkeypatch.setattr(_files, "write_atomic", full_disk)
+    with pytest.raises(_errors.RolloverError, match="could not be put in place.*deleted on the primary again"):
+        secondary.run()
+    assert primary.count("negotiate") == 1 and primary.count("delete") == 1
+    assert _live_keys(primary) == []  # no key on the primary that no file holds
+    assert secondary.key_name() == first.key_name
+
+
+def test_a_key_file_readable_by_others_is_a_change_in_check_mode_and_fixed_by_a_run(secondary, primary, settings):
+    _settled(secondary)
+    os.chmod(settings["key_file"], 0o644)
+    predicted = secondary.run(check=True)
+    assert predicted.changed and predicted.files == [settings["key_file"]] and not predicted.negotiated
+    assert os.stat(settings["key_file"]).st_mode & 0o777 == 0o644  # check mode changed nothing
+    done = secondary.run()
+    assert done.changed and not done.negotiated and os.stat(settings["key_file"]).st_mode & 0o777 == 0o640
+    assert not secondary.run().changed
+
+
+def test_a_run_lock_that_cannot_be_opened_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(_errors.DnsopsError, match="cannot open the run lock .*; run as root"):
+        with _files.RunLock(str(blocker / "lock"), 0.3):
+            pass
+
+
+@pytest.mark.parametrize("rcode,zonestatus,serves", [
+    ("NOERROR", None, True), ("SERVFAIL", None, True),
+    ("REFUSED", "name: example.test\ntype: secondary\n", True),  # configured, but allow-query leaves this address out
+    ("REFUSED", None, False),  # rndc: no matching zone
+])
+def test_named_serves_a_zone_it_refuses_to_query_if_rndc_knows_it(monkeypatch, rcode, zonestatus, serves):
+    import dns.rcode
+    from ansible_collections.dnsops.tkey.plugins.module_utils import _localnamed
+
+    asked = []
+    monkeypatch.setattr(_localnamed, "soa_query", lambda server, zone: (dns.rcode.from_text(rcode), None))
+    monkeypatch.setattr(_localnamed.LocalNamed, "rndc", lambda self, *args, **kwargs: asked.append(args) or zonestatus)
+    assert _localnamed.LocalNamed().serves("example.test") is serves
+    assert asked == ([("zonestatus", "example.test")] if rcode == "REFUSED" else [])

@@ -61,3 +61,15 @@ def test_absent_removes_every_key(run_module, args):
     run_module(static_key, args)
     assert run_module(static_key, dict(args, state="absent")).changed and not os.path.exists(args["directory"])
     assert not run_module(static_key, dict(args, state="absent")).changed
+
+
+def test_diff_shows_the_keys_before_and_after(run_module, args):
+    first = run_module(static_key, args, diff=True)
+    assert first["diff"] == dict(before=dict(keys=[]), after=dict(keys=[first["current"]]))
+    time.sleep(1.1)
+    rotated = run_module(static_key, dict(args, rotate=True), diff=True)
+    assert rotated["diff"]["before"]["keys"] == [first["current"]]
+    assert rotated["diff"]["after"]["keys"] == [first["current"], rotated["current"]]
+    retired = run_module(static_key, dict(args, keep=rotated["current"]), diff=True)
+    assert retired["diff"] == dict(before=dict(keys=[first["current"], rotated["current"]]), after=dict(keys=[rotated["current"]]))
+    assert read_key_file(rotated["current_file"]).secret not in rotated.text + retired.text
