@@ -130,14 +130,20 @@ def parse_key_file(text, source="key file"):
     tokens = list(_tokens(text))
     keys, index = [], 0
 
+    def shown(token):
+        """A token as an error may show it: punctuation and keywords only, since any other word could be a secret."""
+        if token[0] == "punct" or token[1].lower() in ("key", "algorithm", "secret"):
+            return repr(token[1])
+        return "a quoted string" if token[0] == "string" else "a word"
+
     def expect(kind, value=None):
         if index >= len(tokens):
             raise KeyFileError("%s ends inside a key statement" % source)
         token = tokens[index]
         if token[0] != kind and not (kind == "name" and token[0] in ("string", "word")):
-            raise KeyFileError("%s: expected %s, found %r" % (source, value or kind, token[1]))
+            raise KeyFileError("%s: expected %s, found %s (token %d)" % (source, value or kind, shown(token), index + 1))
         if value is not None and token[1].lower() != value:
-            raise KeyFileError("%s: expected %r, found %r" % (source, value, token[1]))
+            raise KeyFileError("%s: expected %r, found %s (token %d)" % (source, value, shown(token), index + 1))
         return token[1]
 
     while index < len(tokens):

@@ -52,7 +52,7 @@ options:
     type: path
     default: /usr/lib/dnsops-tkey
   interval:
-    description: Seconds between runs (cron rounds it to whole minutes).
+    description: Seconds between runs (cron rounds it to whole minutes below an hour, to whole hours up to a day).
     type: int
     default: 300
   random_delay:
@@ -163,8 +163,17 @@ CRON = """# Installed by Ansible (dnsops.tkey.tkey_agent); do not edit.
 # dnsops-tkey-renew keeps this secondary's TKEY transfer keys current (systemd is not the service manager here).
 # cron's PATH lacks /usr/sbin, where rndc lives.
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
-*/%(minutes)d * * * * root %(command)s --random-delay %(random_delay)d
+%(cron_time)s root %(command)s --random-delay %(random_delay)d
 """
+
+
+def cron_time(interval):
+    """The cron time fields nearest to every INTERVAL seconds: whole minutes below an hour, whole hours up to a day."""
+    minutes = max(interval // 60, 1)
+    if minutes < 60:
+        return "*/%d * * * *" % minutes
+    hours = minutes // 60
+    return "0 */%d * * *" % hours if hours < 24 else "0 0 * * *"
 
 
 def _scheduler(choice):
@@ -175,7 +184,7 @@ def _scheduler(choice):
 
 def _schedule_files(params, scheduler):
     values = dict(command=params["command"], interval=params["interval"], random_delay=params["random_delay"],
-                  boot_delay=params["boot_delay"], minutes=max(params["interval"] // 60, 1))
+                  boot_delay=params["boot_delay"], cron_time=cron_time(params["interval"]))
     if scheduler == "systemd":
         return {os.path.join(UNIT_DIR, "dnsops-tkey-renew.service"): (SERVICE % values, 0o644),
                 os.path.join(UNIT_DIR, "dnsops-tkey-renew.timer"): (TIMER % values, 0o644)}

@@ -73,3 +73,14 @@ def test_select_key_needs_a_name_when_several():
 ])
 def test_canonical_algorithm(given, canonical):
     assert _keyfile.canonical_algorithm(given) == canonical
+
+
+@pytest.mark.parametrize("text", [
+    'key "a" { algorithm hmac-md5; "c2VjcmV0c2VjcmV0"; };',  # the field name lost
+    'key "a" { algorithm hmac-md5; secret "c2VjcmV0c2VjcmV0" };',  # a semicolon lost
+    'key "a" { algorithm hmac-md5; secret c2VjcmV0c2VjcmV0 c2VjcmV0c2VjcmV0; };',
+])
+def test_a_damaged_key_file_is_refused_without_quoting_its_secret(text):
+    with pytest.raises(KeyFileError, match="found") as info:
+        _keyfile.parse_key_file(text)
+    assert "c2VjcmV0c2VjcmV0" not in str(info.value)

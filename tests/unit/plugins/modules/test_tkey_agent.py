@@ -79,6 +79,16 @@ def test_units_pass_systemd_analyze_verify(run_module, host):
     proc = subprocess.run(["systemd-analyze", "verify", "--man=no"] + units, capture_output=True, text=True, check=False)
     complaints = [line for line in proc.stderr.splitlines() if "dnsops-tkey-renew." in line and "is not executable" not in line]
     assert complaints == [], proc.stderr
+    # the same check sees a fault in the timer we wrote: it reads the units, rather than passing whatever they hold
+    spoiled = host["tmp"] / "spoiled"
+    spoiled.mkdir()
+    timer = open(units[1]).read()
+    assert "OnUnitActiveSec=" in timer
+    (spoiled / "dnsops-tkey-renew.timer").write_text(re.sub(r"OnUnitActiveSec=\S+", "OnUnitActiveSec=soon", timer))
+    (spoiled / "dnsops-tkey-renew.service").write_text(open(units[0]).read())
+    proc = subprocess.run(["systemd-analyze", "verify", "--man=no"] + [str(spoiled / os.path.basename(unit)) for unit in units],
+                          capture_output=True, text=True, check=False)
+    assert [line for line in proc.stderr.splitlines() if "dnsops-tkey-renew." in line and "is not executable" not in line]
 
 
 def test_cron_entry_where_systemd_is_not_the_service_manager(run_module, host):
@@ -115,3 +125,11 @@ def test_a_bad_configuration_is_refused_before_anything_is_written(run_module, h
     config = dict(host["args"]["config"], **change)
     run_module(tkey_agent, dict(host["args"], config=config, scheduler="cron")).assert_clean_failure(fragment)
     assert not os.path.exists(host["args"]["command"])
+
+
+@pytest.mark.parametrize("interval,fields", [
+    (30, "*/1 * * * *"), (300, "*/5 * * * *"), (3599, "*/59 * * * *"),
+    (3600, "0 */1 * * *"), (7200, "0 */2 * * *"), (86400, "0 0 * * *"), (10 * 86400, "0 0 * * *"),
+])
+def test_cron_runs_as_near_to_the_interval_as_its_fields_allow(interval, fields):
+    assert tkey_agent.cron_time(interval) == fields
