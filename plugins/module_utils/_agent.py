@@ -11,8 +11,8 @@ Each run takes the lock Ansible takes too, and hands every primary of its config
 secondary role: paths and settings, no secret) to the rollover engine: one signed query when nothing is due,
 a renewal when the key expires soon or the primary lost it (a restart). Exit 0 when nothing was due or the
 repair worked; 1 with one line per problem on stderr (the journal) when it could not. While a primary keeps
-failing, its next attempt waits longer each time (1, 2, 4 ... 60 minutes), so a primary that is down or
-misbehaving never gets a TKEY query every few minutes. Counters survive runs in a state file; an optional
+failing, its next attempt waits longer each time (one timer interval, then twice as long each time, up to 60
+minutes), so a primary that is down or misbehaving never gets a TKEY query at every run of the timer. Counters survive runs in a state file; an optional
 node_exporter textfile exports them. Pure Python on Debian's python3-dnspython and python3-cryptography.
 """
 
@@ -35,9 +35,9 @@ PROG = "dnsops-tkey-renew"
 # The module_utils the agent imports: its whole library on a secondary (tkey_agent installs exactly these).
 LIBRARY = ("_agent", "_dhkey", "_errors", "_files", "_keyfile", "_localnamed", "_rollover", "_tkey", "_transport")
 DEFAULT_CONFIG = "/etc/dnsops-tkey/agent.json"
-BACKOFF_FIRST = 60
 BACKOFF_MAX = 3600
-CONFIG_FIELDS = ("named", "primaries", "lock_file", "lock_timeout", "state_file", "metrics_file")
+# interval: the timer's (tkey_agent writes it), where the back-off after a failure starts
+CONFIG_FIELDS = ("named", "primaries", "lock_file", "lock_timeout", "state_file", "metrics_file", "interval")
 COUNTERS = ("renewals_total", "failures_total")
 
 
@@ -65,6 +65,9 @@ def load_config(path):
     config.setdefault("lock_timeout", 300)
     config.setdefault("state_file", "/var/lib/dnsops-tkey/state.json")
     config.setdefault("metrics_file", "")
+    config.setdefault("interval", 300)
+    if not isinstance(config["interval"], int) or isinstance(config["interval"], bool) or config["interval"] < 1:
+        raise OptionError("%s: interval must be a whole number of seconds; run the dnsops.tkey.secondary role again" % path)
     return config
 
 
@@ -179,7 +182,7 @@ def renew_all(config, check=False, force=False, now=None, out=sys.stdout, err=sy
             entry["failures_total"] += 1
             entry["consecutive_failures"] += 1
             entry["accepted"] = False
-            delay = min(BACKOFF_FIRST * 2 ** (entry["consecutive_failures"] - 1), BACKOFF_MAX)
+            delay = min(config.get("interval", 300) * 2 ** min(entry["consecutive_failures"] - 1, 16), BACKOFF_MAX)
             entry["next_try"] = now + delay
             entry["last_error"] = error
             _say(err, "%s: %s; next try in %d s" % (primary.name, error, delay))

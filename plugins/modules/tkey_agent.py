@@ -52,7 +52,10 @@ options:
     type: path
     default: /usr/lib/dnsops-tkey
   interval:
-    description: Seconds between runs (cron rounds it to whole minutes below an hour, to whole hours up to a day).
+    description:
+      - Seconds between runs (cron rounds it to whole minutes below an hour, to whole hours up to a day).
+      - After a failed run the agent waits this long before it tries that primary again, twice as long after each
+        further failure, up to an hour.
     type: int
     default: 300
   random_delay:
@@ -239,10 +242,13 @@ def run(module):
     schedule_paths = [os.path.join(UNIT_DIR, "dnsops-tkey-renew.service"), os.path.join(UNIT_DIR, "dnsops-tkey-renew.timer"), CRON_FILE]
     scheduler = _scheduler(params["scheduler"])
     if params["state"] == "present":
+        if params["interval"] < 1:
+            raise OptionError("interval must be at least 1 second, not %d" % params["interval"])
         _check_config(params["config"])
         wanted = dict((path, (text, 0o644)) for path, text in _library_files(library_dir).items())
         wanted[command] = (COMMAND % dict(library=library_dir), 0o755)
-        wanted[config_file] = (json.dumps(params["config"], indent=1, sort_keys=True) + "\n", 0o644)
+        config = dict(params["config"], interval=params["interval"])  # where the agent's back-off starts
+        wanted[config_file] = (json.dumps(config, indent=1, sort_keys=True) + "\n", 0o644)
         schedule = _schedule_files(params, scheduler)
         wanted.update(schedule)
         changed = sorted(path for path, (text, mode) in wanted.items()

@@ -55,6 +55,7 @@ def test_metrics_have_the_primary_as_the_only_label():
     ("{", "not valid JSON"),
     ('{"primaries": 3}', "no list of primaries"),
     ('{"primaries": [], "colour": 1}', "unknown settings colour"),
+    ('{"primaries": [], "interval": "5m"}', "interval must be a whole number of seconds"),
 ])
 def test_bad_configuration_is_one_line(tmp_path, text, fragment):
     path = tmp_path / "agent.json"
@@ -87,7 +88,7 @@ def test_a_key_named_could_not_use_is_proved_again_on_every_run_until_it_works(t
     assert agent_run(1000) == 0
     primary.restart()
     named.break_transfer = True  # the new key is negotiated, but named cannot transfer with it
-    assert agent_run(2000) == 1 and "the new key stays" in err.getvalue()
+    assert agent_run(2000) == 1 and "the new key stays" in err.getvalue() and "next try in 300 s" in err.getvalue()
     assert json.loads((tmp_path / "state.json").read_text())["ns1"]["unproved"] is True
     proofs = len(named.proofs)
     assert agent_run(9000) == 1  # the key is current now, but still not proved: loud again, not a silent exit 0

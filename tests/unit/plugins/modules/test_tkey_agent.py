@@ -59,7 +59,8 @@ def test_systemd_install_check_then_real_then_idempotent(run_module, host):
     assert oct(os.stat(command).st_mode & 0o777) == "0o755"
     library = os.path.join(host["args"]["library_dir"], "ansible_collections", "dnsops", "tkey", "plugins", "module_utils")
     assert sorted(os.listdir(library)) == sorted(name + ".py" for name in _agent.LIBRARY)
-    assert json.loads(open(host["args"]["config_file"]).read())["primaries"][0]["name"] == "ns1"
+    written = json.loads(open(host["args"]["config_file"]).read())
+    assert written["primaries"][0]["name"] == "ns1" and written["interval"] == args["interval"]  # the back-off starts there
     host["calls"].clear()
     again = run_module(tkey_agent, args)
     assert not again.changed and host["calls"] == []
