@@ -7,11 +7,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -291,9 +294,18 @@ def test_agent_and_module_at_the_same_moment_leave_one_key(pair, tmp_path, ansib
     agent = Agent(pair, tmp_path)
     pair.primary.restart()
     queries = pair.primary.tkey_queries()
-    proc = agent.start()
-    failed, result, out = ansible_venv.module("tkey_rollover", dict(
-        primary=pair.settings, named=pair.named_settings, lock_file=os.path.join(os.path.dirname(agent.state_file), "lock")))
+    lock_file = os.path.join(os.path.dirname(agent.state_file), "lock")
+    results = []
+    with open(lock_file, "a") as held:  # both start while the lock is held, so they must meet on it
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        proc = agent.start()
+        module = threading.Thread(target=lambda: results.append(ansible_venv.module("tkey_rollover", dict(
+            primary=pair.settings, named=pair.named_settings, lock_file=lock_file))))
+        module.start()
+        time.sleep(3)
+        assert proc.poll() is None and module.is_alive() and pair.primary.tkey_queries() == queries  # both wait
+    module.join(120)
+    failed, result, out = results[0]
     agent_out, agent_err = proc.communicate(timeout=120)
     assert not failed and proc.returncode == 0, (out, agent_err)
     assert pair.primary.tkey_queries() == queries + 1  # whoever came second found the key current
