@@ -36,6 +36,7 @@ from ansible_collections.dnsops.tkey.plugins.module_utils._errors import (
     OptionError,
     RolloverError,
     TkeyError,
+    UnsupportedServer,
 )
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement, check_key_name, parse_key_file, read_key_file
 from ansible_collections.dnsops.tkey.plugins.module_utils._localnamed import LocalNamed
@@ -396,6 +397,11 @@ class Rollover(object):
         try:
             _tkey.refuse_unsafe_server(self.server, self.primary.bind_version, require_recorded=True)
             return _tkey.delete(self.server, current.name + ".", self._initial_key())
+        except UnsupportedServer:
+            outcome.warnings.append("the negotiated key %s was left alone on %s, which runs BIND %s: no TKEY query is ever sent "
+                                    "there, and named lost the key when it was upgraded" % (current.name, self.primary.name,
+                                                                                           self.primary.bind_version or "9.19 or later"))
+            return False
         except (TkeyError, KeyFileError) as exc:
             outcome.warnings.append("the negotiated key %s was not deleted on %s: %s" % (current.name, self.primary.name, exc))
             return False

@@ -346,6 +346,16 @@ def test_moving_from_tkey_to_static_deletes_the_negotiated_key(secondary, primar
     assert primary.count("negotiate") == 0
 
 
+def test_moving_to_static_on_a_primary_upgraded_to_9_20_sends_no_tkey(secondary, primary, settings, tmp_path):
+    negotiated = _settled(secondary)
+    settings.update(method="static", static_key_file=str(tmp_path / "static-ns1.key"), bind_version="9.20.30")
+    _stage(primary, settings, "sec1-20261125000000.ns1.xfr")
+    moved = secondary.run()
+    assert moved.reason == "method_changed" and not moved.deleted_superseded and moved.key_name == "sec1-20261125000000.ns1.xfr"
+    assert primary.count("delete") == 0 and primary.count("negotiate") == 0 and primary.knows(negotiated.key_name)
+    assert any("left alone" in warning and "9.20.30" in warning for warning in moved.warnings), moved.warnings
+
+
 def test_a_static_key_named_cannot_use_puts_the_previous_back(secondary, primary, static):
     _stage(primary, static, "sec1-20261125000000.ns1.xfr")
     secondary.run()
