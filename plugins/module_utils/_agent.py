@@ -157,8 +157,9 @@ def renew_all(config, check=False, force=False, now=None, out=sys.stdout, err=sy
             continue
         error = ""
         try:
-            outcome = Rollover(primary, named, log=lambda line: _say(out, line)).run(
-                force=force, check=check, prove=entry["unproved"] and not check)
+            # a key named has not been seen to use is proved on every run until it is, while named runs at all
+            prove = entry["unproved"] and not check and named.running()
+            outcome = Rollover(primary, named, log=lambda line: _say(out, line)).run(force=force, check=check, prove=prove)
         except RolloverError as exc:
             outcome, error = None, str(exc)
             if not check:
@@ -189,7 +190,8 @@ def renew_all(config, check=False, force=False, now=None, out=sys.stdout, err=sy
             status_code = 1
             continue
         entry.update(consecutive_failures=0, next_try=0, last_error="", last_check=now, accepted=True,
-                     key_name=outcome.key_name, expiration=outcome.expiration, unproved=outcome.named_proof == "pending")
+                     key_name=outcome.key_name, expiration=outcome.expiration,
+                     unproved=outcome.named_proof == "pending" or (outcome.named_proof == "not needed" and entry["unproved"]))
         if outcome.negotiated:
             entry["renewals_total"] += 1
             entry["last_renewal"] = now

@@ -97,3 +97,33 @@ def test_a_key_named_could_not_use_is_proved_again_on_every_run_until_it_works(t
     assert agent_run(90000) == 0 and len(named.proofs) == proofs + 2
     assert json.loads((tmp_path / "state.json").read_text())["ns1"]["unproved"] is False
     assert agent_run(190000) == 0 and len(named.proofs) == proofs + 2  # proved: back to one signed query a run
+
+
+def test_a_key_switched_to_while_named_was_stopped_is_proved_once_named_runs(tmp_path, monkeypatch):
+    from tests.support.scripted import INITIAL_SECRET, SERVER_KEY, ScriptedLocalNamed, ScriptedNamed, route_servers_to
+    from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement
+
+    primary = ScriptedNamed()
+    primary.serve("example.test")
+    route_servers_to(monkeypatch, primary)
+    initial = tmp_path / "tkeyinit.key"
+    initial.write_text(KeyStatement("tkeyinit", "hmac-sha256", INITIAL_SECRET).render())
+    settings = dict(name="ns1", address="192.0.2.1", server_public_key=SERVER_KEY.public_text(), bind_version="9.18.49",
+                    initial_key_file=str(initial), key_file=str(tmp_path / "transfer-ns1.key"),
+                    primaries_file=str(tmp_path / "primaries-ns1.conf"), key_name="sec1", zones=["example.test"])
+    named = ScriptedLocalNamed(primary, settings["primaries_file"], running=False)
+    monkeypatch.setattr(_agent, "named_from", lambda values: named)
+    config = dict(primaries=[settings], named={}, state_file=str(tmp_path / "state.json"), metrics_file="")
+    out, err = io.StringIO(), io.StringIO()
+
+    def unproved():
+        return json.loads((tmp_path / "state.json").read_text())["ns1"]["unproved"]
+
+    assert _agent.renew_all(config, now=1000, out=out, err=err) == 0 and "not proved (pending)" in out.getvalue()
+    assert unproved() and named.proofs == []
+    assert _agent.renew_all(config, now=2000, out=out, err=err) == 0  # named still stopped: nothing to prove with
+    assert unproved() and named.proofs == []
+    named.is_running = True
+    named.reconfig()
+    assert _agent.renew_all(config, now=3000, out=out, err=err) == 0 and len(named.proofs) == 1 and not unproved()
+    assert _agent.renew_all(config, now=4000, out=out, err=err) == 0 and len(named.proofs) == 1
