@@ -220,7 +220,7 @@ class Outcome(object):
     def as_dict(self):
         out = dict((field, getattr(self, field)) for field in (
             "primary", "changed", "reason", "key_name", "expiration", "superseded_key_name", "deleted_superseded",
-            "negotiated", "named_proof", "files", "legacy_files", "zone_failures", "warnings"))
+            "negotiated", "named_proof", "files", "legacy_files", "zone_failures"))  # warnings: module.warn
         out["expiration_utc"] = _tkey.isoformat(self.expiration) or ("never" if self.key_name else "")
         return out
 
