@@ -16,7 +16,9 @@ import pytest
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _agent
 from ansible_collections.dnsops.tkey.plugins.module_utils._errors import OptionError
+from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement
 from tests.support.paths import COLLECTIONS
+from tests.support.scripted import INITIAL_SECRET, SERVER_KEY, ScriptedLocalNamed, ScriptedNamed, route_servers_to
 
 PROBE = """
 import sys, json
@@ -65,65 +67,56 @@ def test_bad_configuration_is_one_line(tmp_path, text, fragment):
         _agent.load_config(str(path))
 
 
+class ScriptedAgent(object):
+    """The agent's runs (renew_all, in-process) over a scripted primary and a scripted named on this secondary."""
+
+    def __init__(self, tmp_path, monkeypatch, running=True):
+        self.primary = ScriptedNamed()
+        self.primary.serve("example.test")
+        route_servers_to(monkeypatch, self.primary)
+        initial = tmp_path / "tkeyinit.key"
+        initial.write_text(KeyStatement("tkeyinit", "hmac-sha256", INITIAL_SECRET).render())
+        settings = dict(name="ns1", address="192.0.2.1", server_public_key=SERVER_KEY.public_text(), bind_version="9.18.49",
+                        initial_key_file=str(initial), key_file=str(tmp_path / "transfer-ns1.key"),
+                        primaries_file=str(tmp_path / "primaries-ns1.conf"), key_name="sec1", zones=["example.test"])
+        self.named = ScriptedLocalNamed(self.primary, settings["primaries_file"], running=running)
+        monkeypatch.setattr(_agent, "named_from", lambda values: self.named)
+        self.state_file = tmp_path / "state.json"
+        self.config = dict(primaries=[settings], named={}, state_file=str(self.state_file), metrics_file="")
+        self.out, self.err = io.StringIO(), io.StringIO()
+
+    def run(self, now):
+        return _agent.renew_all(self.config, now=now, out=self.out, err=self.err)
+
+    def unproved(self):
+        return json.loads(self.state_file.read_text())["ns1"]["unproved"]
+
+
 def test_a_key_named_could_not_use_is_proved_again_on_every_run_until_it_works(tmp_path, monkeypatch):
-    from tests.support.scripted import INITIAL_SECRET, SERVER_KEY, ScriptedLocalNamed, ScriptedNamed, route_servers_to
-    from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement
-
-    primary = ScriptedNamed()
-    primary.serve("example.test")
-    route_servers_to(monkeypatch, primary)
-    initial = tmp_path / "tkeyinit.key"
-    initial.write_text(KeyStatement("tkeyinit", "hmac-sha256", INITIAL_SECRET).render())
-    settings = dict(name="ns1", address="192.0.2.1", server_public_key=SERVER_KEY.public_text(), bind_version="9.18.49",
-                    initial_key_file=str(initial), key_file=str(tmp_path / "transfer-ns1.key"),
-                    primaries_file=str(tmp_path / "primaries-ns1.conf"), key_name="sec1", zones=["example.test"])
-    named = ScriptedLocalNamed(primary, settings["primaries_file"])
-    monkeypatch.setattr(_agent, "named_from", lambda values: named)
-    config = dict(primaries=[settings], named={}, state_file=str(tmp_path / "state.json"), metrics_file="")
-    out, err = io.StringIO(), io.StringIO()
-
-    def agent_run(now):
-        return _agent.renew_all(config, now=now, out=out, err=err)
-
-    assert agent_run(1000) == 0
+    agent = ScriptedAgent(tmp_path, monkeypatch)
+    primary, named = agent.primary, agent.named
+    assert agent.run(1000) == 0
     primary.restart()
     named.break_transfer = True  # the new key is negotiated, but named cannot transfer with it
-    assert agent_run(2000) == 1 and "the new key stays" in err.getvalue() and "next try in 300 s" in err.getvalue()
-    assert json.loads((tmp_path / "state.json").read_text())["ns1"]["unproved"] is True
+    assert agent.run(2000) == 1 and "the new key stays" in agent.err.getvalue() and "next try in 300 s" in agent.err.getvalue()
+    assert agent.unproved() is True
     proofs = len(named.proofs)
-    assert agent_run(9000) == 1  # the key is current now, but still not proved: loud again, not a silent exit 0
+    assert agent.run(9000) == 1  # the key is current now, but still not proved: loud again, not a silent exit 0
     assert len(named.proofs) == proofs + 1 and primary.count("negotiate") == 2  # first key, and the one after the restart
     named.break_transfer = False
-    assert agent_run(90000) == 0 and len(named.proofs) == proofs + 2
-    assert json.loads((tmp_path / "state.json").read_text())["ns1"]["unproved"] is False
-    assert agent_run(190000) == 0 and len(named.proofs) == proofs + 2  # proved: back to one signed query a run
+    assert agent.run(90000) == 0 and len(named.proofs) == proofs + 2
+    assert agent.unproved() is False
+    assert agent.run(190000) == 0 and len(named.proofs) == proofs + 2  # proved: back to one signed query a run
 
 
 def test_a_key_switched_to_while_named_was_stopped_is_proved_once_named_runs(tmp_path, monkeypatch):
-    from tests.support.scripted import INITIAL_SECRET, SERVER_KEY, ScriptedLocalNamed, ScriptedNamed, route_servers_to
-    from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement
-
-    primary = ScriptedNamed()
-    primary.serve("example.test")
-    route_servers_to(monkeypatch, primary)
-    initial = tmp_path / "tkeyinit.key"
-    initial.write_text(KeyStatement("tkeyinit", "hmac-sha256", INITIAL_SECRET).render())
-    settings = dict(name="ns1", address="192.0.2.1", server_public_key=SERVER_KEY.public_text(), bind_version="9.18.49",
-                    initial_key_file=str(initial), key_file=str(tmp_path / "transfer-ns1.key"),
-                    primaries_file=str(tmp_path / "primaries-ns1.conf"), key_name="sec1", zones=["example.test"])
-    named = ScriptedLocalNamed(primary, settings["primaries_file"], running=False)
-    monkeypatch.setattr(_agent, "named_from", lambda values: named)
-    config = dict(primaries=[settings], named={}, state_file=str(tmp_path / "state.json"), metrics_file="")
-    out, err = io.StringIO(), io.StringIO()
-
-    def unproved():
-        return json.loads((tmp_path / "state.json").read_text())["ns1"]["unproved"]
-
-    assert _agent.renew_all(config, now=1000, out=out, err=err) == 0 and "not proved (pending)" in out.getvalue()
-    assert unproved() and named.proofs == []
-    assert _agent.renew_all(config, now=2000, out=out, err=err) == 0  # named still stopped: nothing to prove with
-    assert unproved() and named.proofs == []
+    agent = ScriptedAgent(tmp_path, monkeypatch, running=False)
+    named = agent.named
+    assert agent.run(1000) == 0 and "not proved (pending)" in agent.out.getvalue()
+    assert agent.unproved() and named.proofs == []
+    assert agent.run(2000) == 0  # named still stopped: nothing to prove with
+    assert agent.unproved() and named.proofs == []
     named.is_running = True
     named.reconfig()
-    assert _agent.renew_all(config, now=3000, out=out, err=err) == 0 and len(named.proofs) == 1 and not unproved()
-    assert _agent.renew_all(config, now=4000, out=out, err=err) == 0 and len(named.proofs) == 1
+    assert agent.run(3000) == 0 and len(named.proofs) == 1 and not agent.unproved()
+    assert agent.run(4000) == 0 and len(named.proofs) == 1
