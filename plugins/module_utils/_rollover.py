@@ -398,9 +398,9 @@ class Rollover(object):
             _tkey.refuse_unsafe_server(self.server, self.primary.bind_version, require_recorded=True)
             return _tkey.delete(self.server, current.name + ".", self._initial_key())
         except UnsupportedServer:
+            version = self.primary.bind_version or "9.19 or later"
             outcome.warnings.append("the negotiated key %s was left alone on %s, which runs BIND %s: no TKEY query is ever sent "
-                                    "there, and named lost the key when it was upgraded" % (current.name, self.primary.name,
-                                                                                           self.primary.bind_version or "9.19 or later"))
+                                    "there, and named lost the key when it was upgraded" % (current.name, self.primary.name, version))
             return False
         except (TkeyError, KeyFileError) as exc:
             outcome.warnings.append("the negotiated key %s was not deleted on %s: %s" % (current.name, self.primary.name, exc))
