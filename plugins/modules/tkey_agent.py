@@ -72,6 +72,11 @@ options:
     type: str
     default: auto
     choices: [auto, systemd, cron, none]
+  metrics_file:
+    description:
+      - With O(state=absent), a metrics file to remove besides the one the agent's configuration names (which is
+        unknown once the configuration is gone).
+    type: path
 seealso:
   - module: dnsops.tkey.tkey_rollover
 requirements:
@@ -279,7 +284,8 @@ def run(module):
             except ValueError:
                 config = None
         metrics = config.get("metrics_file") if isinstance(config, dict) else None
-        changed = [path for path in schedule_paths + [command, config_file, metrics, library_dir] if path and os.path.exists(path)]
+        changed = [path for path in dict.fromkeys(schedule_paths + [command, config_file, metrics, params["metrics_file"], library_dir])
+                   if path and os.path.exists(path)]
         if not module.check_mode:
             if os.path.exists(schedule_paths[1]) and os.path.isdir("/run/systemd/system"):
                 _systemctl("disable", "--now", "dnsops-tkey-renew.timer")
@@ -308,6 +314,7 @@ def main():
             random_delay=dict(type="int", default=60),
             boot_delay=dict(type="int", default=60),
             scheduler=dict(type="str", default="auto", choices=["auto", "systemd", "cron", "none"]),
+            metrics_file=dict(type="path"),
         ),
         required_if=[("state", "present", ["config"])],
         supports_check_mode=True,

@@ -134,3 +134,13 @@ def test_a_bad_configuration_is_refused_before_anything_is_written(run_module, h
 ])
 def test_cron_runs_as_near_to_the_interval_as_its_fields_allow(interval, fields):
     assert tkey_agent.cron_time(interval) == fields
+
+
+def test_absent_removes_the_metrics_file_it_is_told_of_when_the_configuration_is_gone(run_module, host):
+    run_module(tkey_agent, dict(host["args"], scheduler="cron"))
+    metrics = host["args"]["config"]["metrics_file"]
+    with open(metrics, "w") as handle:
+        handle.write("# metrics\n")
+    os.unlink(host["args"]["config_file"])  # removed by hand, or by an earlier run that failed halfway
+    gone = run_module(tkey_agent, dict(host["args"], state="absent", metrics_file=metrics))
+    assert gone.changed and metrics in gone["files"] and not os.path.exists(metrics)
