@@ -12,8 +12,8 @@ secondary role: paths and settings, no secret) to the rollover engine: one signe
 a renewal when the key expires soon or the primary lost it (a restart). Exit 0 when nothing was due or the
 repair worked; 1 with one line per problem on stderr (the journal) when it could not. While a primary keeps
 failing, its next attempt waits longer each time (one timer interval, then twice as long each time, up to 60
-minutes), so a primary that is down or misbehaving never gets a TKEY query at every run of the timer. Counters survive runs in a state file; an optional
-node_exporter textfile exports them. Pure Python on Debian's python3-dnspython and python3-cryptography.
+minutes), so a primary that is down or misbehaving never gets a TKEY query at every run of the timer. Counters
+survive runs in a state file; an optional node_exporter textfile exports them. Pure Python on Debian's python3-dnspython and python3-cryptography.
 """
 
 from __future__ import annotations
