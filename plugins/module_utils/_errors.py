@@ -28,6 +28,10 @@ class OptionError(DnsopsError):
     """A module option, role variable or inventory value that cannot be used."""
 
 
+class UnsafePathError(DnsopsError):
+    """A directory that an account other than root could change, where root would write."""
+
+
 class KeyFileError(DnsopsError):
     """A named.conf key file or key statement that cannot be used."""
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import grp
 import os
-import tempfile
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _deps
+from ansible_collections.dnsops.tkey.plugins.module_utils import _deps, _files
 from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import DHKey, load_key
 from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DHKeyError, DnsopsError, OptionError
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import ALGORITHMS, check_secret, read_key_file
@@ -169,25 +168,28 @@ def file_args(module, path):
     return args
 
 
-def write_file(module, path, content):
-    """Write CONTENT to PATH atomically: a temporary file in the same directory, then a rename.
+def _octal_mode(mode):
+    """MODE as an int when it is one or an octal string ('0640'), else None (a symbolic mode such as 'u=rw,g=r')."""
+    if isinstance(mode, int):
+        return mode
+    try:
+        return int(str(mode), 8)
+    except ValueError:
+        return None
 
-    The temporary file is created 0600 and gets its final owner, group and mode before the rename,
-    so a secret is never readable by anyone else, not even for a moment (ansible's atomic_move
-    makes new files 0644 first). The caller has checked that the directory exists.
+
+def write_file(module, path, content):
+    """Write CONTENT to PATH atomically through _files.write_atomic (the one writer of the collection): a temporary
+    file in the same directory, reached without following links, given its owner, group and mode on its descriptor
+    before the rename, in a directory only root (or the bind group) can change.
+
+    A symbolic mode (or SELinux attributes) is applied to the final file afterwards, by name: safe, since no other
+    account can replace it in such a directory. The caller has checked that the directory exists.
     """
     args = file_args(module, path)
-    handle, temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        module.set_fs_attributes_if_different(dict(args, path=temp), True)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    mode = _octal_mode(args["mode"])
+    _files.write_atomic(path, content, mode=0o600 if mode is None else mode, owner=args.get("owner"), group=args.get("group"))
+    module.set_fs_attributes_if_different(args, True)
 
 
 def ensure_attributes(module, path, diff=None):
@@ -200,11 +202,8 @@ def ensure_attributes(module, path, diff=None):
 
 
 def read_text(path):
-    """The content of PATH, or None if it does not exist."""
+    """The content of PATH (a regular file of at most 1 MiB, not a link), or None if it does not exist."""
     try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError) as exc:
-        if not os.path.exists(path):
-            return None
-        raise OptionError("cannot read %s: %s; check its permissions" % (path, exc.strerror or exc))
+        return _files.read_text(path)
+    except DnsopsError as exc:
+        raise OptionError(str(exc))
