@@ -41,6 +41,11 @@ CONFIG_FIELDS = ("named", "primaries", "lock_file", "lock_timeout", "state_file"
 COUNTERS = ("renewals_total", "failures_total")
 
 
+def backoff_max(config):
+    """The longest wait between two attempts with a failing primary: an hour, or the timer's interval if longer."""
+    return max(BACKOFF_MAX, config.get("interval", 300))
+
+
 def _stamp(epoch):
     if not epoch:
         return "never"
@@ -150,7 +155,9 @@ def renew_all(config, check=False, force=False, now=None, out=sys.stdout, err=sy
             status_code = 1
             continue
         entry = _entry(state, primary.name)
-        if not check and not force and now < entry["next_try"]:
+        # A next try further away than the longest back-off was stored while the clock ran ahead (or it went back
+        # since): it is not waited for, so healing never stops for longer than the back-off's maximum.
+        if not check and not force and now < entry["next_try"] <= now + backoff_max(config):
             _say(err, "%s: still failing, next try at %s (%d failures in a row); last error: %s"
                  % (primary.name, _stamp(entry["next_try"]), entry["consecutive_failures"], entry["last_error"]))
             status_code = 1
@@ -183,7 +190,7 @@ def renew_all(config, check=False, force=False, now=None, out=sys.stdout, err=sy
             entry["failures_total"] += 1
             entry["consecutive_failures"] += 1
             entry["accepted"] = False
-            delay = min(config.get("interval", 300) * 2 ** min(entry["consecutive_failures"] - 1, 16), BACKOFF_MAX)
+            delay = min(config.get("interval", 300) * 2 ** min(entry["consecutive_failures"] - 1, 16), backoff_max(config))
             entry["next_try"] = now + delay
             entry["last_error"] = error
             _say(err, "%s: %s; next try in %d s" % (primary.name, error, delay))

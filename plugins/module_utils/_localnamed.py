@@ -14,7 +14,6 @@ each transfer named makes logs `zone Z/IN: transferred serial N: TSIG 'KEY'`; a 
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import time
@@ -24,7 +23,8 @@ try:
 except ImportError:  # reported by _deps before anything here is used
     pass
 
-from ansible_collections.dnsops.tkey.plugins.module_utils._errors import NamedError, TkeyError
+from ansible_collections.dnsops.tkey.plugins.module_utils import _files
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DnsopsError, NamedError, TkeyError
 from ansible_collections.dnsops.tkey.plugins.module_utils._tkey import soa_query
 from ansible_collections.dnsops.tkey.plugins.module_utils._transport import Server
 
@@ -32,6 +32,9 @@ _TRANSFERRED_RE = re.compile(r"zone (?P<zone>\S+)/IN: transferred serial (?P<ser
 _STATUS_RE = re.compile(r"transfer of '(?P<zone>[^/']+)/IN' from \S+: Transfer status: (?P<status>.+)$")
 # While a refresh runs, `rndc retransfer` does nothing: ask again this often until a transfer shows.
 RETRANSFER_EVERY = 5.0
+# named's log and the journal belong to other accounts (bind owns /var/log/named): never read more than this at once.
+LOG_READ_LIMIT = 4 << 20
+JOURNAL_LINES = 20000
 
 
 class LocalNamed(object):
@@ -107,10 +110,7 @@ class LocalNamed(object):
         """Where the xfer-in log ends now: (file size, 0), or for the journal (now, 0 lines read)."""
         if self._journal_unit() is not None:
             return (int(time.time()) - 1, 0)
-        try:
-            return (os.path.getsize(self.xfer_log), 0)
-        except (OSError, TypeError):
-            return (0, 0)
+        return (_files.size_of(self.xfer_log) if self.xfer_log else 0, 0)
 
     def _journal_unit(self):
         """'named' for xfer_log 'journal', UNIT for 'journal:UNIT', None for a file."""
@@ -119,28 +119,21 @@ class LocalNamed(object):
         return None
 
     def _log_lines_since(self, position):
-        """(complete lines logged after POSITION, the position after them)."""
+        """(complete lines logged after POSITION, the position after them); at most LOG_READ_LIMIT bytes a call."""
         unit = self._journal_unit()
         if unit is not None:
             since, seen = position
-            try:
-                proc = subprocess.run(["journalctl", "-u", unit, "-o", "cat", "--no-pager", "--since", "@%d" % since],
-                                      capture_output=True, text=True, timeout=60, check=False)
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                raise NamedError("cannot read named's messages from the journal (%s); set the log file named writes" % exc)
-            lines = proc.stdout.splitlines()
+            data = _bounded_output(["journalctl", "-u", unit, "-o", "cat", "--no-pager", "-n", str(JOURNAL_LINES),
+                                    "--since", "@%d" % since], LOG_READ_LIMIT)
+            lines = data.decode("utf-8", "replace").splitlines()
             return lines[seen:], (since, len(lines))
-        offset = position[0]
         try:
-            with open(self.xfer_log, "rb") as handle:
-                handle.seek(0, os.SEEK_END)
-                if handle.tell() < offset:  # rotated meanwhile: read the new file whole
-                    offset = 0
-                handle.seek(offset)
-                data = handle.read()
-        except (OSError, TypeError) as exc:
+            data, offset = _files.read_tail(self.xfer_log, position[0], LOG_READ_LIMIT)
+        except (DnsopsError, TypeError) as exc:
             raise NamedError("cannot read named's xfer-in log %s (%s); set the log file the secondary's named writes" % (self.xfer_log, exc))
         complete = data[:data.rfind(b"\n") + 1]  # a line still being written is read next time
+        if not complete and len(data) >= LOG_READ_LIMIT:
+            complete = data  # one line longer than the limit: skip it rather than read it whole
         return complete.decode("utf-8", "replace").splitlines(), (offset + len(complete), 0)
 
     def prove_transfer(self, zone, key_name):
@@ -199,6 +192,28 @@ class LocalNamed(object):
                     self.refresh(zone)
                 refreshed = True
             time.sleep(0.5)
+
+
+def _bounded_output(argv, limit, timeout=60):
+    """At most LIMIT bytes of what ARGV prints (the journal may hold anything): the rest is not read."""
+    try:
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError as exc:
+        raise NamedError("cannot read named's messages from the journal (%s); set the log file named writes" % exc)
+    try:
+        chunks, left, deadline = [], limit, time.monotonic() + timeout
+        while left > 0 and time.monotonic() < deadline:
+            chunk = proc.stdout.read1(min(left, 65536)) if hasattr(proc.stdout, "read1") else proc.stdout.read(min(left, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        proc.stdout.close()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=timeout)
 
 
 def _serial_ge(a, b):

@@ -120,3 +120,28 @@ def test_a_key_switched_to_while_named_was_stopped_is_proved_once_named_runs(tmp
     named.reconfig()
     assert agent.run(3000) == 0 and len(named.proofs) == 1 and not agent.unproved()
     assert agent.run(4000) == 0 and len(named.proofs) == 1
+
+
+@pytest.mark.parametrize("jump", [-365 * 86400, -2 * 86400, 400 * 86400])
+def test_the_back_off_is_never_longer_than_its_maximum_when_the_clock_jumps(tmp_path, monkeypatch, jump):
+    """A failure while the clock ran a year ahead stored a next try a year out; after the clock was put right, every
+    run skipped the primary until then. Now a next try beyond now + the maximum is not waited for."""
+    agent = ScriptedAgent(tmp_path, monkeypatch)
+    real = 1795000000
+    agent.primary.down = True
+    assert agent.run(real - jump) == 1  # fails at the wrong time: next try stored relative to it
+    stored = json.loads(agent.state_file.read_text())["ns1"]["next_try"]
+    assert stored == real - jump + 300
+    agent.primary.down = False
+    agent.err.truncate(0)
+    assert agent.run(real) == 0, agent.err.getvalue()  # the clock is right again: tried at once, and it works
+    assert "still failing" not in agent.err.getvalue()
+
+
+def test_the_back_off_is_kept_within_its_maximum(tmp_path, monkeypatch):
+    agent = ScriptedAgent(tmp_path, monkeypatch)
+    agent.primary.down = True
+    assert agent.run(1000) == 1
+    assert agent.run(1100) == 1 and "still failing, next try at" in agent.err.getvalue()
+    entry = json.loads(agent.state_file.read_text())["ns1"]
+    assert entry["next_try"] == 1300 and entry["consecutive_failures"] == 1
