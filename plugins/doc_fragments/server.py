@@ -35,4 +35,19 @@ options:
       - Seconds to wait for each answer from the server.
     type: float
     default: 10.0
+  signal_zone:
+    description:
+      - The zone of the primary's TKEY signal (the C(dnsops.tkey.primary) role's C(primary_signal_zone), by default
+        C(_dnsops-tkey.<tkey-domain>)). Before any TKEY query the module asks it with a query signed with the TSIG key
+        it signs TKEY with, and sends TKEY only if the signed answer says, at that moment, that the server runs BIND
+        9.18 (and, to negotiate, that it negotiates keys by TKEY). This works while the server hides its version.
+      - Without it, the server's C(version.bind) must say BIND 9.18; see O(allow_hidden_version).
+    type: str
+  allow_hidden_version:
+    description:
+      - Send TKEY to a server that hides its version (C(version none;) or a decoy) and gives no O(signal_zone). Only if
+        you know it runs BIND 9.18: BIND 9.20.0 to 9.20.20 abort on any signed TKEY query (CVE-2026-3119).
+      - A server whose C(version.bind) or signal says 9.19 or later is refused in every case, without a TKEY query.
+    type: bool
+    default: false
 """

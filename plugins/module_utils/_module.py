@@ -17,7 +17,7 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _deps, _files
+from ansible_collections.dnsops.tkey.plugins.module_utils import _deps, _files, _tkey
 from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import DHKey, load_key
 from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DHKeyError, DnsopsError, OptionError
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import ALGORITHMS, check_secret, read_key_file
@@ -29,6 +29,8 @@ SERVER_ARGS = dict(
     port=dict(type="int", default=53),
     transport=dict(type="str", default="tcp", choices=["tcp", "udp"]),
     timeout=dict(type="float", default=10.0),
+    signal_zone=dict(type="str"),
+    allow_hidden_version=dict(type="bool", default=False),
 )
 
 TSIG_ARGS = dict(
@@ -136,6 +138,13 @@ def server_key_from_param(value, option="server_public_key"):
         except DHKeyError as exc:
             raise OptionError("%s: %s" % (option, exc))
     raise OptionError("%s is neither a KEY record nor an existing K*.key file: %r" % (option, text[:200]))
+
+
+def refuse_unsafe_server(params, server, credential, negotiate=True):
+    """No TKEY query unless the server says, now, that it runs BIND 9.18: its signal (signal_zone, asked signed with
+    CREDENTIAL), else its version.bind; a hidden version only with allow_hidden_version."""
+    signal = (params["signal_zone"], credential) if params.get("signal_zone") else None
+    _tkey.refuse_unsafe_server(server, signal=signal, allow_hidden=params.get("allow_hidden_version"), negotiate=negotiate)
 
 
 def require_directory_of(module, path, option):

@@ -24,6 +24,7 @@ refuses or does not serve) is reported by zone and does not hold the key back. P
 
 from __future__ import annotations
 
+import json
 import os
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _tkey
@@ -65,6 +66,10 @@ PRIMARY_FIELDS = {
     "proof_zones": (list, None),
     "method": (str, "tkey"),
     "static_key_file": (str, ""),
+    # the zone where the primary says, signed, that it runs BIND 9.18 (the primary role's primary_signal_zone)
+    "signal_zone": (str, ""),
+    # what a key switch still owes (reconfig, proof, deletions), recorded before each switch: default beside the key file
+    "journal_file": (str, ""),
 }
 NAMED_FIELDS = {
     "rndc": (list, ["rndc"]),
@@ -124,6 +129,8 @@ class PrimarySettings(object):
         except KeyFileError as exc:
             raise OptionError("primary name %r cannot name a primaries list: %s" % (self.name, exc))
         self.list_name = LIST_PREFIX + self.name
+        if not self.journal_file:
+            self.journal_file = os.path.join(os.path.dirname(os.path.abspath(self.key_file)), "pending-%s.json" % self.name)
         # the zones named transfers from this primary first (it tries a zone's primaries in order): the proof zones
         if self.proof_zones is None:
             self.proof_zones = list(self.zones)
@@ -225,6 +232,34 @@ class Outcome(object):
         return out
 
 
+class Journal(object):
+    """What an interrupted key switch still owes, in a small file written atomically before each switch (no secret):
+    the new key's name, the superseded one and whether the primary still held it. The next run (agent or Ansible)
+    that finds it reconfigures named, proves the key in the files, deletes the keys left on the primary, and removes it.
+    """
+
+    def __init__(self, path):
+        self.path = path
+
+    def read(self):
+        """The pending switch as a dict, or None; a damaged file still means something is owed (a proof)."""
+        text = _files.read_text(self.path)
+        if text is None:
+            return None
+        try:
+            entry = json.loads(text)
+        except ValueError:
+            entry = {}
+        return entry if isinstance(entry, dict) else {}
+
+    def write(self, **entry):
+        _files.make_directory(os.path.dirname(os.path.abspath(self.path)), 0o750, group=None)
+        _files.write_atomic(self.path, json.dumps(entry, sort_keys=True) + "\n", mode=0o600, group=None)
+
+    def clear(self):
+        _files.remove(self.path)
+
+
 def _wanted_files(primary, statement):
     return {
         primary.key_file: render_key_file(primary, statement),
@@ -269,8 +304,66 @@ class Rollover(object):
         self.server = primary.server()
         self.hide = hide or (lambda secret: None)
         self.log = log or (lambda line: None)
+        self.journal = Journal(primary.journal_file)
+        self._allowed = set()  # what the primary's TKEY signal allowed in this run: "negotiate", "delete"
 
     def run(self, force=False, check=False, prove=False):
+        """Keep the key current (see the module docstring); first finish a switch a killed run left owed (journal)."""
+        pending = self.journal.read()
+        if pending is None:
+            return self._run(force, check, prove)
+        if check:
+            outcome = self._run(force, check=True, prove=False)
+            if not outcome.changed:
+                outcome.changed, outcome.reason = True, "interrupted"
+            return outcome
+        self.log("%s: finishing an interrupted key switch (new key %s, superseded %s)"
+                 % (self.primary.name, pending.get("new_key") or "unknown", pending.get("superseded_key") or "none"))
+        running = self.named_ready and self.named.running()
+        outcome = self._run(force, check=False, prove=running)  # prove: named reconfigured, its transfer seen
+        if not running:
+            outcome.named_proof = "pending"
+        outcome.changed = True
+        if outcome.reason == "current":
+            outcome.reason = "interrupted"
+        left = [pending.get("new_key"), pending.get("negotiated_key")]
+        if pending.get("superseded_alive"):
+            left.append(pending.get("superseded_key"))
+        for name in dict.fromkeys(name for name in left if name and name != outcome.key_name):
+            if self._delete_left(name, outcome) and name == pending.get("superseded_key"):
+                outcome.superseded_key_name, outcome.deleted_superseded = name, True
+        self.journal.clear()
+        return outcome
+
+    def _require_tkey(self, credential, negotiate=True):
+        """Raise UnsupportedServer unless the primary's signal, asked once a run, allows this TKEY query now."""
+        if "negotiate" in self._allowed or (not negotiate and "delete" in self._allowed):
+            return
+        _tkey.refuse_unsafe_server(self.server, self.primary.bind_version, signal=(self.primary.signal_zone, credential),
+                                   negotiate=negotiate)
+        self._allowed.add("negotiate" if negotiate else "delete")
+
+    def _delete_left(self, name, outcome):
+        """Delete a negotiated key an interrupted switch left on the primary (signed with the initial key that made it)."""
+        if not os.path.exists(self.primary.initial_key_file):
+            outcome.warnings.append("the key %s may be left on %s (no initial key to delete it with); it expires on its own"
+                                    % (name, self.primary.name))
+            return False
+        try:
+            credential = self._initial_key()
+            self._require_tkey(credential, negotiate=False)
+            deleted = _tkey.delete(self.server, name + ".", credential)
+        except UnsupportedServer as exc:
+            outcome.warnings.append("the key %s was left alone on %s: %s" % (name, self.primary.name, exc))
+            return False
+        except (TkeyError, KeyFileError) as exc:
+            outcome.warnings.append("the key %s could not be deleted on %s: %s" % (name, self.primary.name, exc))
+            return False
+        if deleted:
+            self.log("%s: deleted %s, left by an interrupted switch" % (self.primary.name, name))
+        return deleted
+
+    def _run(self, force, check, prove):
         primary, outcome = self.primary, Outcome(self.primary)
         if primary.legacy_key_file and os.path.exists(primary.legacy_key_file):
             outcome.legacy_files = [primary.legacy_key_file]  # the role removes them once named.conf no longer needs them
@@ -310,7 +403,7 @@ class Rollover(object):
                 if primary.method == "static" or current.metadata.get("method") == "static":
                     outcome.deleted_superseded = False  # the primary removes a static key itself; never a TKEY query
                 else:
-                    _tkey.refuse_unsafe_server(self.server, primary.bind_version, require_recorded=True)
+                    self._require_tkey(_tkey.key_from_statement(current), negotiate=False)
                     outcome.deleted_superseded = (_tkey.probe(self.server, _tkey.key_from_statement(current)) if check else
                                                   _tkey.delete(self.server, current.name + ".", _tkey.key_from_statement(current)))
             except TkeyError as exc:
@@ -375,6 +468,8 @@ class Rollover(object):
         if check:
             return outcome
         previous = dict((path, _files.read_text(path)) for path in wanted)
+        negotiated = current.name if current is not None and current.metadata.get("method") != "static" else ""
+        self.journal.write(new_key="", superseded_key="", superseded_alive=False, negotiated_key=negotiated, method="static")
         try:
             _write(primary, wanted)
             self.log("%s: static key %s (%s), written" % (primary.name, statement.name, outcome.reason))
@@ -385,8 +480,9 @@ class Rollover(object):
                 outcome.zone_failures, outcome.named_proof = self._prove(statement.name, _tkey.key_from_statement(statement))
         except (NamedError, TkeyError) as exc:
             raise self._roll_back(current, outcome.reason, previous, None, None, exc, new_name=statement.name)
-        if current is not None and current.metadata.get("method") != "static":
+        if negotiated:
             outcome.deleted_superseded = self._delete_negotiated(current, outcome)
+        self.journal.clear()
         return outcome
 
     def _delete_negotiated(self, current, outcome):
@@ -395,12 +491,13 @@ class Rollover(object):
         if not os.path.exists(self.primary.initial_key_file):
             return False
         try:
-            _tkey.refuse_unsafe_server(self.server, self.primary.bind_version, require_recorded=True)
-            return _tkey.delete(self.server, current.name + ".", self._initial_key())
+            credential = self._initial_key()
+            self._require_tkey(credential, negotiate=False)
+            return _tkey.delete(self.server, current.name + ".", credential)
         except UnsupportedServer:
-            version = self.primary.bind_version or "9.19 or later"
-            outcome.warnings.append("the negotiated key %s was left alone on %s, which runs BIND %s: no TKEY query is ever sent "
-                                    "there, and named lost the key when it was upgraded" % (current.name, self.primary.name, version))
+            outcome.warnings.append("the negotiated key %s was left alone on %s, which does not say it runs BIND 9.18: no TKEY "
+                                    "query is sent there (on BIND 9.20 named lost the key when it was upgraded; else it expires "
+                                    "on its own)" % (current.name, self.primary.name))
             return False
         except (TkeyError, KeyFileError) as exc:
             outcome.warnings.append("the negotiated key %s was not deleted on %s: %s" % (current.name, self.primary.name, exc))
@@ -417,10 +514,13 @@ class Rollover(object):
     def _renew(self, current, source, reason, outcome):
         primary, server = self.primary, self.server
         credential = self._initial_key()
-        _tkey.refuse_unsafe_server(server, primary.bind_version, require_recorded=True)
+        self._require_tkey(credential)
         key = _tkey.negotiate_proved(server, credential, primary.key_name, server_key=primary.server_key(), lifetime=primary.lifetime)
         self.hide(key.secret_b64)
         outcome.negotiated = True
+        # from here on a killed run leaves a key switch owed: the next run finishes it (run)
+        self.journal.write(new_key=key.name, superseded_key=current.name if current is not None else "",
+                           superseded_alive=current is not None and reason != "rejected", negotiated_key="", method="tkey")
         statement = key.statement(server, primary.key_name)
         wanted = _wanted_files(primary, statement)
         previous = dict((path, _files.read_text(path)) for path in wanted)
@@ -448,6 +548,7 @@ class Rollover(object):
                     outcome.deleted_superseded = _tkey.delete(server, current.name + ".", credential)
                 except TkeyError as exc:  # the new key works; the old one expires on its own
                     outcome.warnings.append("the superseded key %s could not be deleted on %s: %s" % (current.name, primary.name, exc))
+        self.journal.clear()
         return outcome
 
     def _prove(self, key_name, tsig):
@@ -506,16 +607,17 @@ class Rollover(object):
                     _tkey.delete(self.server, key.name + ".", credential)
                 except TkeyError:
                     pass  # it expires on its own
+                self.journal.clear()
                 return RolloverError("%s: the new key %s could not be put in place (%s); it was deleted on the primary again"
                                      % (name, new_name, cause))
             kept = ("the new key stays, since the primary no longer accepts the previous one" if current is not None else
                     "the new key stays (there was no previous one)")
+            self.journal.clear()  # the new key is the one in use now; the agent proves it on each run until named does
             return RolloverError("%s: the new key %s does not work for named (%s); %s" % (name, new_name, cause, kept))
         try:
             for path in sorted(previous, key=lambda path: path != self.primary.key_file):
                 if previous[path] is None:
-                    if os.path.exists(path):
-                        os.unlink(path)
+                    _files.remove(path)
                 else:
                     _files.write_atomic(path, previous[path])
             self.named.reconfig()
@@ -528,6 +630,7 @@ class Rollover(object):
                 _tkey.delete(self.server, key.name + ".", credential)
             except TkeyError:
                 pass  # it expires on its own
+        self.journal.clear()
         return RolloverError("%s: the new key %s does not work for named (%s); the previous key %s is back in place%s"
                              % (name, new_name, cause, current.name, " and the new one deleted" if key is not None else ""),
                              rolled_back=True)

@@ -504,26 +504,73 @@ def bind_version(server):
     return None
 
 
-def refuse_unsafe_server(server, recorded=None, require_recorded=False):
-    """Raise UnsupportedServer unless TKEY may be sent to SERVER; nothing is sent when RECORDED already says no.
+# The TKEY signal (see README "Why TKEY reaches only BIND 9.18"): a TXT record at the apex of a zone the primary role
+# serves only to the secondaries' initial keys, while named -v says 9.18 and an initial key is in use:
+#   "dnsops-tkey" "bind=9.18.49" "method=tkey"    (method=static while a move to static keys is under way)
+SIGNAL_MARK = "dnsops-tkey"
 
-    RECORDED is the version the roles read with `named -v` on the primary; with REQUIRE_RECORDED (the engine and
-    the agent) it must say BIND 9.18 or older. The server is also asked (version.bind); a server that hides its
-    version is then tried on the strength of RECORDED alone (the modules, used standalone, try it anyway).
+
+def tkey_signal(server, zone, key):
+    """The primary's TKEY signal as {field: value} (empty when it gives none), from a query signed with KEY whose
+    answer must be signed with it too: nobody on the path can forge it, and nobody but a secondary can read it."""
+    name = dns.name.from_text(zone)
+    query = dns.message.make_query(name, dns.rdatatype.TXT)
+    query.flags = 0
+    query.use_tsig(key)
+    what = "TKEY signal query (%s TXT)" % name.to_text(True)
+    response = server.send(query, what)
+    if response.rcode() != dns.rcode.NOERROR or not response.flags & dns.flags.AA:
+        return {}
+    _require_signed(response, key, server, what)
+    for rrset in response.answer:
+        if rrset.rdtype != dns.rdatatype.TXT or rrset.name != name:
+            continue
+        for rdata in rrset:
+            words = [part.decode("ascii", "replace") for part in rdata.strings]
+            if words and words[0] == SIGNAL_MARK:
+                return dict(word.partition("=")[::2] for word in words[1:] if "=" in word)
+    return {}
+
+
+def refuse_unsafe_server(server, recorded=None, signal=None, allow_hidden=False, negotiate=True):
+    """Raise UnsupportedServer unless a TKEY query may be sent to SERVER now; nothing is sent when RECORDED says no.
+
+    RECORDED: the version the roles read with `named -v` on the primary (9.19 or later: refused at once).
+    SIGNAL: (zone, TSIG key) of the primary's TKEY signal (the engine and the agent always give it): the primary
+    must say, in a signed answer at this moment, that it runs BIND 9.18, and for a negotiation (NEGOTIATE) that it
+    uses the tkey method. Without SIGNAL (the modules used standalone) a server that hides its version.bind is
+    refused unless ALLOW_HIDDEN. A version.bind that says 9.19 or later is refused in every case.
     """
     hint = ("TKEY Diffie-Hellman is gone there, and BIND 9.20.0-9.20.20 crash on a signed TKEY query (CVE-2026-3119); "
             "no TKEY query was sent. Keep the primary on BIND 9.18, or give the secondaries static TSIG keys")
     version = parse_bind_version(recorded)
     if version is not None and version[:2] >= FIRST_UNSAFE_VERSION:
         raise UnsupportedServer("%s is recorded as BIND %s: %s" % (server, recorded, hint))
-    if version is None and require_recorded:
-        raise UnsupportedServer(
-            "%s has no recorded BIND version (%r): TKEY is sent only to a primary known to run BIND 9.18, since BIND "
-            "9.20.0-9.20.20 crash on a signed TKEY query; no TKEY query was sent. Run the dnsops.tkey.primary role (it "
-            "records named -v)" % (server, recorded or ""))
+    if signal is not None:
+        zone, key = signal
+        if not zone:
+            raise UnsupportedServer(
+                "%s: no TKEY signal zone is recorded for this primary, so nothing says at this moment that it runs BIND "
+                "9.18; no TKEY query was sent. Run the dnsops.tkey.site playbook (the primary role publishes the signal)" % server)
+        said = tkey_signal(server, zone, key)
+        told = parse_bind_version(said.get("bind"))
+        if told is None or told[:2] >= FIRST_UNSAFE_VERSION:
+            raise UnsupportedServer(
+                "%s does not say it runs BIND 9.18 (its TKEY signal %s is %s): it moved to static keys or to BIND 9.20, or "
+                "its primary role has not run since; no TKEY query was sent. Run the dnsops.tkey.site playbook"
+                % (server, zone, "bind=%s" % said["bind"] if said.get("bind") else "absent"))
+        if negotiate and said.get("method") != "tkey":
+            raise UnsupportedServer(
+                "%s says it no longer negotiates keys by TKEY (signal %s: method=%s); no TKEY query was sent. Run the "
+                "dnsops.tkey.site playbook: this secondary then takes its static key" % (server, zone, said.get("method") or "none"))
     told = bind_version(server)
     if told is not None and told[:2] >= FIRST_UNSAFE_VERSION:
         raise UnsupportedServer("%s says it runs BIND %s (version.bind): %s" % (server, ".".join(map(str, told)), hint))
+    if told is None and signal is None and not allow_hidden:
+        raise UnsupportedServer(
+            "%s hides its version (version.bind), so nothing says it is not BIND 9.20.0-9.20.20, which crash on a signed "
+            "TKEY query (CVE-2026-3119); no TKEY query was sent. Give signal_zone (the primary role's TKEY signal), or set "
+            "allow_hidden_version: true if you know it runs BIND 9.18" % server)
     return told
 
 

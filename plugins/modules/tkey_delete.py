@@ -53,9 +53,10 @@ options:
 seealso:
   - module: dnsops.tkey.tkey_negotiate
 notes:
-  - Before the TKEY deletion the module asks the server's C(version.bind) (CH TXT) and refuses BIND 9.19 and later
-    without sending it (BIND 9.20.0 to 9.20.20 abort on a signed TKEY query, CVE-2026-3119). A server that hides its
-    version is tried.
+  - Before the TKEY deletion the module asks the server's TKEY signal (O(signal_zone)) and its C(version.bind) (CH
+    TXT), and refuses, without sending it, a server that says 9.19 or later, a signal that does not say 9.18, and a
+    hidden version without a signal unless O(allow_hidden_version) (BIND 9.20.0 to 9.20.20 abort on a signed TKEY
+    query, CVE-2026-3119).
   - When signed with the initial key, check mode learns whether the key exists by sending a query signed under the
     key's name with a random secret (the server answers BADSIG for a name it knows, BADKEY otherwise); C(named) logs
     that query as a failed signature.
@@ -128,7 +129,7 @@ def run(module):
         )
 
     if not module.check_mode:
-        _tkey.refuse_unsafe_server(server)  # version.bind: no TKEY query to BIND 9.19 and later
+        _module.refuse_unsafe_server(params, server, signer, negotiate=False)  # no TKEY to BIND 9.19 and later
         deleted = _tkey.delete(server, key_name + ".", signer)
     elif own_key is not None:
         deleted = _tkey.probe(server, own_key)

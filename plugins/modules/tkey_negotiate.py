@@ -95,9 +95,10 @@ seealso:
     link: https://www.rfc-editor.org/rfc/rfc2930
 notes:
   - Needs BIND 9.18 on the server. BIND 9.20 removed TKEY Diffie-Hellman, and BIND 9.20.0 to 9.20.20 abort on any
-    signed TKEY query (CVE-2026-3119). Before its first TKEY query the module asks the server's C(version.bind)
-    (CH TXT) and refuses BIND 9.19 and later without sending one. A server that hides its version (C(version "...";)
-    in named.conf) is tried; make sure it runs BIND 9.18.
+    signed TKEY query (CVE-2026-3119). Before its first TKEY query the module asks the server's TKEY signal
+    (O(signal_zone)) and its C(version.bind) (CH TXT), and refuses, without sending TKEY, a server that says 9.19 or
+    later, a signal that does not say 9.18 with the tkey method, and a hidden version without a signal (unless
+    O(allow_hidden_version)).
 requirements:
   - dnspython >= 2.3.0
   - cryptography >= 38.0.0
@@ -274,7 +275,7 @@ def run(module):
             result["diff"] = dict(before=before, after={"key_name": "(new key, %s)" % reason})
         return result
 
-    _tkey.refuse_unsafe_server(server)  # version.bind: no TKEY query to BIND 9.19 and later
+    _module.refuse_unsafe_server(params, server, credential)  # its signal or version.bind: no TKEY to BIND 9.19 and later
     key = _tkey.negotiate_proved(server, credential, params["key_name"], server_key=server_key, client_key=client_key, lifetime=lifetime)
     if not params["return_secret"]:
         _module.hide(module, key.secret_b64)

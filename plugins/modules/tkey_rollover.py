@@ -65,9 +65,22 @@ options:
         type: str
       bind_version:
         description:
-          - The primary's BIND version as C(named -v) tells it. No TKEY query is sent to 9.19 or later (BIND 9.20.0 to
-            9.20.20 crash on a signed TKEY query); the primary's C(version.bind) is asked as well.
+          - The primary's BIND version as C(named -v) told the primary role. A primary recorded as 9.19 or later gets
+            no query at all (BIND 9.20.0 to 9.20.20 crash on a signed TKEY query).
         type: str
+      signal_zone:
+        description:
+          - The zone of the primary's TKEY signal (the primary role's C(primary_signal_zone)). Before any TKEY query
+            the module asks it, signed with the initial key, and sends TKEY only if the signed answer says the primary
+            runs BIND 9.18 (and, to negotiate, that it uses the tkey method) at that moment; a C(version.bind) that
+            says 9.19 or later is refused too. Without it no TKEY query is sent at all.
+        type: str
+      journal_file:
+        description:
+          - Where a key switch records, before it starts, what it still owes (reconfig, proof, deleting the keys left
+            on the primary), so that a run killed half-way is finished by the next run. No secret is written there.
+          - Default C(pending-NAME.json) beside O(primary.key_file); the role uses C(/var/lib/dnsops-tkey).
+        type: path
       initial_key_file:
         description: The initial key (named.conf syntax) that signs TKEY queries and deletions.
         type: path
@@ -264,6 +277,8 @@ PRIMARY_SPEC = dict(
     timeout=dict(type="float", default=10.0),
     server_public_key=dict(type="str"),
     bind_version=dict(type="str"),
+    signal_zone=dict(type="str"),
+    journal_file=dict(type="path"),
     initial_key_file=dict(type="path", required=True),
     key_file=dict(type="path", required=True),
     primaries_file=dict(type="path", required=True),

@@ -37,6 +37,7 @@ INITIAL_SECRET = "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"
 INITIAL = dns.tsig.Key("tkeyinit.", INITIAL_SECRET, "hmac-sha256.")
 GROUP = DHGroup.well_known(768)
 SERVER_KEY = DHKey.generate("server", GROUP)
+SIGNAL_ZONE = "_dnsops-tkey.server"
 HMAC_MD5 = dns.name.from_text("hmac-md5.sig-alg.reg.int.")
 BADSIG, BADKEY, BADTIME, BADMODE, BADNAME, BADALG = 16, 17, 18, 19, 20, 21
 
@@ -87,6 +88,9 @@ class ScriptedNamed(object):
         self.clock_skew = 0
         self.zones = {}  # zone name -> (serial, names of the keys whose negotiated keys allow-transfer admits)
         self.refuse_deletion = False
+        # the primary role's TKEY signal, served to the initial keys (and keys they negotiated) only; None: absent
+        self.signal_zone = dns.name.from_text(SIGNAL_ZONE)
+        self.signal = {"bind": "9.18.49", "method": "tkey"}
         for knob, value in knobs.items():
             if not hasattr(self, knob):
                 raise TypeError("unknown knob %s" % knob)
@@ -159,6 +163,8 @@ class ScriptedNamed(object):
         question = received.question[0]
         if question.rdclass == dns.rdataclass.CH and question.rdtype == dns.rdatatype.TXT:
             return self._version(received)
+        if question.name == self.signal_zone and question.rdtype == dns.rdatatype.TXT:
+            return self._signal(received)
         if question.rdtype == dns.rdatatype.TKEY:
             if not received.had_tsig:
                 response = dns.message.make_response(received)
@@ -200,6 +206,17 @@ class ScriptedNamed(object):
                 return response
         soa = "ns.%s hostmaster.%s %d 3600 600 86400 300" % (question.name, question.name, serial)
         response.answer.append(dns.rrset.from_text(question.name, 300, "IN", "SOA", soa))
+        return response
+
+    def _signal(self, received):
+        self.log.append(("signal", received.keyname))
+        response = dns.message.make_response(received)
+        if self.signal is None or not received.had_tsig or self._creator(received.keyname) not in self.initial:
+            response.set_rcode(dns.rcode.REFUSED)  # allow-query names the initial keys; no zone at all: REFUSED too
+            return response
+        response.flags |= dns.flags.AA
+        words = ['"dnsops-tkey"'] + ['"%s=%s"' % item for item in sorted(self.signal.items())]
+        response.answer.append(dns.rrset.from_text(self.signal_zone, 0, "IN", "TXT", " ".join(words)))
         return response
 
     def _version(self, received):

@@ -18,7 +18,7 @@ from ansible_collections.dnsops.tkey.plugins.module_utils import _agent
 from ansible_collections.dnsops.tkey.plugins.module_utils._errors import OptionError
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement
 from tests.support.paths import COLLECTIONS
-from tests.support.scripted import INITIAL_SECRET, SERVER_KEY, ScriptedLocalNamed, ScriptedNamed, route_servers_to
+from tests.support.scripted import INITIAL_SECRET, SERVER_KEY, SIGNAL_ZONE, ScriptedLocalNamed, ScriptedNamed, route_servers_to
 
 PROBE = """
 import sys, json
@@ -76,7 +76,7 @@ class ScriptedAgent(object):
         route_servers_to(monkeypatch, self.primary)
         initial = tmp_path / "tkeyinit.key"
         initial.write_text(KeyStatement("tkeyinit", "hmac-sha256", INITIAL_SECRET).render())
-        settings = dict(name="ns1", address="192.0.2.1", server_public_key=SERVER_KEY.public_text(), bind_version="9.18.49",
+        settings = dict(name="ns1", address="192.0.2.1", server_public_key=SERVER_KEY.public_text(), bind_version="9.18.49", signal_zone=SIGNAL_ZONE,
                         initial_key_file=str(initial), key_file=str(tmp_path / "transfer-ns1.key"),
                         primaries_file=str(tmp_path / "primaries-ns1.conf"), key_name="sec1", zones=["example.test"])
         self.named = ScriptedLocalNamed(self.primary, settings["primaries_file"], running=running)

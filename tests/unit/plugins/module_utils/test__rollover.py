@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 
+import dns.tsig
 import pytest
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _errors, _files, _rollover
+from ansible_collections.dnsops.tkey.plugins.module_utils import _errors, _files, _rollover, _tkey
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement, read_key_file
-from tests.support.scripted import INITIAL_SECRET, SERVER_KEY, ScriptedLocalNamed, ScriptedNamed, route_servers_to
+from tests.support.scripted import INITIAL_SECRET, SERVER_KEY, SIGNAL_ZONE, ScriptedLocalNamed, ScriptedNamed, route_servers_to
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def settings(tmp_path):
     initial = tmp_path / "tkeyinit.key"
     initial.write_text(KeyStatement("tkeyinit", "hmac-sha256", INITIAL_SECRET).render())
     return dict(
-        name="ns1", address="192.0.2.1", server_public_key=SERVER_KEY.public_text(), bind_version="9.18.49",
+        name="ns1", address="192.0.2.1", server_public_key=SERVER_KEY.public_text(), bind_version="9.18.49", signal_zone=SIGNAL_ZONE,
         initial_key_file=str(initial), key_file=str(tmp_path / "transfer-ns1.key"),
         primaries_file=str(tmp_path / "primaries-ns1.conf"), legacy_key_file=str(tmp_path / "transfer.key"),
         key_name="sec1", lifetime="1d", renew_before="1h", zones=["example.test", "alpha.test"],
@@ -207,23 +208,48 @@ def test_a_superseded_key_that_cannot_be_deleted_is_a_warning(secondary, primary
     assert "could not be deleted" in outcome.warnings[0]
 
 
-@pytest.mark.parametrize("told,recorded", [("9.20.5", "9.18.49"), ("9.18.49", "9.20.1"), (None, "9.21.0"), ("2.1", "none")])
-def test_no_tkey_query_reaches_a_9_19_or_later_primary(secondary, primary, settings, told, recorded):
-    primary.version = told
+@pytest.mark.parametrize("told,recorded,signal", [
+    ("9.20.5", "9.18.49", {"bind": "9.18.49", "method": "tkey"}),  # version.bind says 9.20: refused whatever else says
+    ("9.18.49", "9.20.1", {"bind": "9.18.49", "method": "tkey"}),  # recorded as 9.20: nothing is sent at all
+    (None, "9.21.0", {"bind": "9.18.49", "method": "tkey"}),
+    ("2.1", "none", None),  # a decoy version, no signal: the defect of issue 12 (TKEY on the recorded 9.18 alone)
+    (None, "9.18.49", None),  # hidden, recorded 9.18, signal withdrawn (a move to static, or 9.20 installed)
+    (None, "9.18.49", {"bind": "9.20.21", "method": "tkey"}),
+    (None, "9.18.49", {"bind": "9.18.49", "method": "static"}),  # moving to static keys: no negotiation any more
+])
+def test_no_tkey_query_reaches_a_primary_that_does_not_say_it_runs_9_18(secondary, primary, settings, told, recorded, signal):
+    primary.version, primary.signal = told, signal
     settings["bind_version"] = recorded
-    with pytest.raises(_errors.UnsupportedServer, match="no TKEY query was sent"):
+    with pytest.raises(_errors.UnsupportedServer, match="no TKEY query was sent") as failure:
         secondary.run()
-    assert primary.count("negotiate") == 0 and secondary.files() == (None, None)
+    assert "\n" not in str(failure.value)
+    assert primary.count("negotiate") == 0 and primary.count("delete") == 0 and secondary.files() == (None, None)
 
 
-def test_a_primary_hiding_its_version_is_tried_on_its_recorded_version_only(secondary, primary, settings):
+def test_a_primary_hiding_its_version_gets_tkey_only_while_its_signal_says_9_18(secondary, primary, settings):
     primary.version = None
     assert secondary.run().negotiated
-    settings["bind_version"] = ""
+    assert primary.count("signal") == 1
+    assert not secondary.run().changed and primary.count("signal") == 1  # a run with nothing due asks nothing more
     primary.restart()
-    with pytest.raises(_errors.UnsupportedServer, match="no recorded BIND version"):
+    primary.signal = None  # the primary role withdrew it
+    with pytest.raises(_errors.UnsupportedServer, match="does not say it runs BIND 9.18"):
         secondary.run()
     assert primary.count("negotiate") == 1
+    settings["signal_zone"] = ""  # a configuration from before the signal: nothing is sent either
+    with pytest.raises(_errors.UnsupportedServer, match="no TKEY signal zone is recorded"):
+        secondary.run()
+    assert primary.count("negotiate") == 1
+
+
+def test_the_signal_is_asked_with_the_initial_key_and_a_stranger_is_refused(primary, settings):
+    """allow-query of the signal zone names the initial keys; a key the primary does not know is a failure, not a yes."""
+    stranger = dns.tsig.Key("stranger.", INITIAL_SECRET, "hmac-sha256.")
+    server = _rollover.PrimarySettings(settings).server()
+    with pytest.raises(_errors.PeerRejectedKey):
+        _tkey.tkey_signal(server, SIGNAL_ZONE, stranger)
+    said = _tkey.tkey_signal(server, SIGNAL_ZONE, dns.tsig.Key("tkeyinit.", INITIAL_SECRET, "hmac-sha256."))
+    assert said == {"bind": "9.18.49", "method": "tkey"}
 
 
 def test_a_0_1_layout_is_adopted_without_a_negotiation(secondary, primary, settings):
@@ -353,7 +379,17 @@ def test_moving_to_static_on_a_primary_upgraded_to_9_20_sends_no_tkey(secondary,
     moved = secondary.run()
     assert moved.reason == "method_changed" and not moved.deleted_superseded and moved.key_name == "sec1-20261125000000.ns1.xfr"
     assert primary.count("delete") == 0 and primary.count("negotiate") == 0 and primary.knows(negotiated.key_name)
-    assert any("left alone" in warning and "9.20.30" in warning for warning in moved.warnings), moved.warnings
+    assert any("left alone" in warning and "BIND 9.18" in warning for warning in moved.warnings), moved.warnings
+
+
+def test_moving_to_static_on_9_18_deletes_the_negotiated_key_while_the_signal_says_static(secondary, primary, settings, tmp_path):
+    """During a move to static keys on 9.18 the signal says method=static: deletions only, never a negotiation."""
+    negotiated = _settled(secondary)
+    primary.signal = {"bind": "9.18.49", "method": "static"}
+    settings.update(method="static", static_key_file=str(tmp_path / "static-ns1.key"))
+    _stage(primary, settings, "sec1-20261125000000.ns1.xfr")
+    moved = secondary.run()
+    assert moved.deleted_superseded and not primary.knows(negotiated.key_name) and primary.count("negotiate") == 0
 
 
 def test_a_static_key_named_cannot_use_puts_the_previous_back(secondary, primary, static):
@@ -418,3 +454,86 @@ def test_named_serves_a_zone_it_refuses_to_query_if_rndc_knows_it(monkeypatch, r
     monkeypatch.setattr(_localnamed.LocalNamed, "rndc", lambda self, *args, **kwargs: asked.append(args) or zonestatus)
     assert _localnamed.LocalNamed().serves("example.test") is serves
     assert asked == ([("zonestatus", "example.test")] if rcode == "REFUSED" else [])
+
+
+class Killed(BaseException):
+    """SIGKILL, as far as the engine can tell: nothing after it runs, no except clause sees it."""
+
+
+def _kill_after(monkeypatch, owner, attribute, nth=1, when=None):
+    """Make OWNER.ATTRIBUTE raise Killed right after its NTH call (for which WHEN(args) holds) returned."""
+    real, calls = getattr(owner, attribute), []
+
+    def wrapper(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if when is None or when(args):
+            calls.append(args)
+            if len(calls) == nth:
+                raise Killed(attribute)
+        return result
+
+    monkeypatch.setattr(owner, attribute, wrapper)
+
+
+STEPS = {
+    "after the key file": lambda mp, secondary: _kill_after(mp, _files, "write_atomic", when=lambda a: a[0].endswith(".key")),
+    "after the primaries list": lambda mp, secondary: _kill_after(mp, _files, "write_atomic", when=lambda a: a[0].endswith(".conf")),
+    "after reconfig": lambda mp, secondary: _kill_after(mp, secondary.named, "reconfig"),
+    "after the proof": lambda mp, secondary: _kill_after(mp, secondary.named, "prove_transfer"),
+    "after the delete": lambda mp, secondary: _kill_after(mp, _tkey, "delete"),
+}
+
+
+@pytest.mark.parametrize("step", sorted(STEPS))
+def test_a_forced_renewal_killed_at_any_step_is_finished_by_the_next_run(secondary, primary, settings, monkeypatch, step):
+    """A killed run used to leave named on the superseded key for good: every later run said 'current'."""
+    old = _settled(secondary).key_name
+    with monkeypatch.context() as patch:
+        STEPS[step](patch, secondary)
+        with pytest.raises(Killed):
+            secondary.run(force=True)
+    assert os.path.exists(os.path.join(os.path.dirname(settings["key_file"]), "pending-ns1.json"))
+    healed = secondary.run()
+    in_file = secondary.key_name()
+    assert healed.changed and healed.reason == "interrupted" and healed.named_proof == "done"
+    assert secondary.named.loaded_key == in_file and primary.knows(in_file)  # named transfers with a key the primary accepts
+    assert not primary.knows(old) or in_file == old  # the superseded key is gone on the primary
+    assert _live_keys(primary) == [in_file]  # and no new key was left behind either
+    assert not os.path.exists(os.path.join(os.path.dirname(settings["key_file"]), "pending-ns1.json"))
+    assert not [name for name in os.listdir(os.path.dirname(settings["key_file"])) if name.endswith(".tmp")]
+    again = secondary.run()
+    assert not again.changed and again.reason == "current"
+
+
+def test_check_mode_reports_an_interrupted_switch_as_a_change(secondary, primary, monkeypatch):
+    _settled(secondary)
+    with monkeypatch.context() as patch:
+        _kill_after(patch, secondary.named, "reconfig")
+        with pytest.raises(Killed):
+            secondary.run(force=True)
+    primary.log.clear()
+    check = secondary.run(check=True)
+    assert check.changed and check.reason == "interrupted" and primary.count("negotiate") == 0 and primary.count("delete") == 0
+
+
+def test_an_interrupted_switch_while_named_is_stopped_is_finished_without_a_proof(secondary, primary, settings, monkeypatch):
+    old = _settled(secondary).key_name
+    with monkeypatch.context() as patch:
+        _kill_after(patch, secondary.named, "reconfig")
+        with pytest.raises(Killed):
+            secondary.run(force=True)
+    secondary.named.is_running = False
+    healed = secondary.run()
+    assert healed.named_proof == "pending" and not primary.knows(old)
+    assert not os.path.exists(os.path.join(os.path.dirname(settings["key_file"]), "pending-ns1.json"))
+
+
+def test_the_journal_holds_no_secret(secondary, settings, monkeypatch):
+    _settled(secondary)
+    with monkeypatch.context() as patch:
+        _kill_after(patch, secondary.named, "reconfig")
+        with pytest.raises(Killed):
+            secondary.run(force=True)
+    journal = open(os.path.join(os.path.dirname(settings["key_file"]), "pending-ns1.json")).read()
+    assert all(secret not in journal for secret in secondary.hidden) and INITIAL_SECRET not in journal
+    assert oct(os.stat(os.path.join(os.path.dirname(settings["key_file"]), "pending-ns1.json")).st_mode & 0o777) == "0o600"

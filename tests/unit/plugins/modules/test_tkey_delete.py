@@ -16,7 +16,7 @@ import pytest
 from ansible_collections.dnsops.tkey.plugins.module_utils import _tkey
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement
 from ansible_collections.dnsops.tkey.plugins.modules import tkey_delete
-from tests.support.scripted import INITIAL, INITIAL_SECRET, SERVER_KEY, ScriptedNamed, ScriptedServer, route_servers_to
+from tests.support.scripted import INITIAL, INITIAL_SECRET, SERVER_KEY, SIGNAL_ZONE, ScriptedNamed, ScriptedServer, route_servers_to
 
 OTHER_SECRET = "b3RoZXJvdGhlcm90aGVyb3RoZXJvdGhlcg=="
 OTHER = dns.tsig.Key("otherinit.", OTHER_SECRET, "hmac-sha256.")
@@ -152,3 +152,14 @@ def test_no_tkey_deletion_reaches_bind_9_20(run_module, named, negotiated):
     assert check.changed  # check mode sends no TKEY query, only a probe
     run_module(tkey_delete, dict(server="192.0.2.1", key_file=path)).assert_clean_failure("says it runs BIND 9.20.5")
     assert named.knows(key.name) and named.count("delete") == 0
+
+
+def test_a_deletion_needs_a_server_that_says_it_runs_9_18(run_module, named, negotiated):
+    """A hidden version without a signal is refused; the signal (any method: a move to static keys) allows it."""
+    key, path = negotiated
+    named.version = None
+    run_module(tkey_delete, dict(server="192.0.2.1", key_file=path)).assert_clean_failure("hides its version")
+    assert named.knows(key.name) and named.count("delete") == 0
+    named.signal = {"bind": "9.18.49", "method": "static"}
+    out = run_module(tkey_delete, dict(server="192.0.2.1", key_file=path, signal_zone=SIGNAL_ZONE))
+    assert out.changed and out["deleted"] and not named.knows(key.name)

@@ -16,7 +16,7 @@ from ansible_collections.dnsops.tkey.plugins.module_utils import _tkey
 from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import DHKey
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement, read_key_file
 from ansible_collections.dnsops.tkey.plugins.modules import tkey_negotiate
-from tests.support.scripted import GROUP, INITIAL_SECRET, SERVER_KEY
+from tests.support.scripted import GROUP, INITIAL_SECRET, SERVER_KEY, SIGNAL_ZONE
 from tests.support.files import digest
 
 
@@ -206,16 +206,32 @@ def test_check_mode_accepts_an_initial_key_file_an_earlier_task_would_make(run_m
     run_module(tkey_negotiate, args).assert_clean_failure("cannot read key file")
 
 
-@pytest.mark.parametrize("version,refused", [("9.20.5", True), ("9.19.0-dev", True), ("9.18.49-1~deb12u1-Debian", False), (None, False)])
-def test_version_bind_guards_every_tkey_query(run_module, named, args, version, refused):
+@pytest.mark.parametrize("version,options,refused", [
+    ("9.20.5", {}, True),
+    ("9.19.0-dev", {}, True),
+    ("9.18.49-1~deb12u1-Debian", {}, False),
+    (None, {}, True),  # hidden, no signal: refused unless the user opts in by name
+    (None, {"allow_hidden_version": True}, False),
+    (None, {"signal_zone": SIGNAL_ZONE}, False),  # hidden, and the primary's signal says 9.18 with TKEY
+    ("9.20.5", {"allow_hidden_version": True}, True),  # a version that says 9.20 is refused in every case
+])
+def test_the_server_must_say_it_runs_9_18_before_any_tkey_query(run_module, named, args, version, options, refused):
     named.version = version
-    out = run_module(tkey_negotiate, args)
+    out = run_module(tkey_negotiate, dict(args, **options))
     if refused:
         out.assert_clean_failure("no TKEY query was sent")
         assert named.count("negotiate") == 0 and not os.path.exists(args["dest"])
     else:
         assert out.changed and named.count("negotiate") == 1
     assert named.count("version") == 1
+
+
+@pytest.mark.parametrize("signal", [None, {"bind": "9.20.21", "method": "tkey"}, {"bind": "9.18.49", "method": "static"}])
+def test_a_signal_that_does_not_say_9_18_with_tkey_is_refused_even_with_a_visible_9_18(run_module, named, args, signal):
+    named.signal = signal
+    out = run_module(tkey_negotiate, dict(args, signal_zone=SIGNAL_ZONE))
+    out.assert_clean_failure("no TKEY query was sent")
+    assert named.count("negotiate") == 0 and named.count("signal") == 1 and not os.path.exists(args["dest"])
 
 
 def test_no_version_query_when_nothing_is_negotiated(run_module, named, args):

@@ -16,7 +16,7 @@ import pytest
 
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import KeyStatement, read_key_file
 from ansible_collections.dnsops.tkey.plugins.modules import tkey_rollover
-from tests.support.scripted import INITIAL_SECRET, SERVER_KEY, ScriptedLocalNamed
+from tests.support.scripted import INITIAL_SECRET, SERVER_KEY, SIGNAL_ZONE, ScriptedLocalNamed
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def secondary(named, tmp_path, monkeypatch):
     named.serve("example.test")
     initial = tmp_path / "tkeyinit-ns1.key"
     initial.write_text(KeyStatement("tkeyinit", "hmac-sha256", INITIAL_SECRET).render())
-    primary = dict(name="ns1", address="192.0.2.1", server_public_key=SERVER_KEY.public_text(), bind_version="9.18.49",
+    primary = dict(name="ns1", address="192.0.2.1", server_public_key=SERVER_KEY.public_text(), bind_version="9.18.49", signal_zone=SIGNAL_ZONE,
                    initial_key_file=str(initial), key_file=str(tmp_path / "transfer-ns1.key"),
                    primaries_file=str(tmp_path / "primaries-ns1.conf"), key_name="sec1", zones=["example.test"])
     local = ScriptedLocalNamed(named, primary["primaries_file"])
