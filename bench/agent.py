@@ -56,7 +56,7 @@ def identity_config(work, named, name, zones=(), named_settings=None):
     directory = os.path.join(work, name)
     os.makedirs(directory, exist_ok=True)
     primary = dict(
-        name="primary", address="127.0.0.1", port=named.port, timeout=30, bind_version="9.18.49",
+        name="primary", address="127.0.0.1", port=named.port, timeout=30, bind_version="9.18.49", signal_zone=named.signal_zone,
         server_public_key=open(named.dh_public_file()).read(), initial_key_file=os.path.join(named.directory, "%s.key" % name),
         key_file=os.path.join(directory, "transfer-primary.key"), primaries_file=os.path.join(directory, "primaries-primary.conf"),
         key_name=name, zones=list(zones),
@@ -135,7 +135,7 @@ def bench_zones(work, counts):
             keys = os.path.join(base, "keys")
             os.makedirs(keys)
             settings = dict(
-                name="primary", address="127.0.0.1", port=primary.port, timeout=30, bind_version="9.18.49",
+                name="primary", address="127.0.0.1", port=primary.port, timeout=30, bind_version="9.18.49", signal_zone=primary.signal_zone,
                 server_public_key=open(primary.dh_public_file()).read(), initial_key_file=os.path.join(primary.directory, "sec1.key"),
                 key_file=os.path.join(keys, "transfer-primary.key"), primaries_file=os.path.join(keys, "primaries-primary.conf"),
                 key_name="sec1", zones=zones,

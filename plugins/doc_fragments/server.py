@@ -38,7 +38,7 @@ options:
   signal_zone:
     description:
       - The zone of the primary's TKEY signal (the C(dnsops.tkey.primary) role's C(primary_signal_zone), by default
-        C(_dnsops-tkey.<tkey-domain>)). Before any TKEY query the module asks it with a query signed with the TSIG key
+        C(dnsops-tkey.<tkey-domain>)). Before any TKEY query the module asks it with a query signed with the TSIG key
         it signs TKEY with, and sends TKEY only if the signed answer says, at that moment, that the server runs BIND
         9.18 (and, to negotiate, that it negotiates keys by TKEY). This works while the server hides its version.
       - Without it, the server's C(version.bind) must say BIND 9.18; see O(allow_hidden_version).

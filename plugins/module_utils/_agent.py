@@ -239,11 +239,13 @@ def main(argv=None):
         if args.status:
             sys.stdout.write(json.dumps(status(config), indent=1, sort_keys=True) + "\n")
             return 0
+        if config["metrics_file"] and not args.check:  # refused before anything is done, not after a renewal
+            _files.check_directory(os.path.dirname(os.path.abspath(config["metrics_file"])), purpose="write the metrics file")
         if args.random_delay > 0:
             time.sleep(random.uniform(0, args.random_delay))
         directory = os.path.dirname(os.path.abspath(config["state_file"]))
         if not os.path.isdir(directory) and not args.check:
-            os.makedirs(directory, 0o750)
+            _files.make_directory(directory, 0o750, group=None)
         with _files.RunLock(config["lock_file"], config["lock_timeout"], create=not args.check):
             return renew_all(config, check=args.check, force=args.force)
     except DnsopsError as exc:

@@ -163,6 +163,11 @@ def open_directory(directory, group=None, create_mode=None, purpose="write"):
         raise DnsopsError("cannot %s in %s: %s" % (purpose, directory, exc.strerror or exc))
 
 
+def check_directory(directory, group=None, purpose="write"):
+    """Raise (one line) unless DIRECTORY exists and only root (and GROUP) can change it and every directory above it."""
+    os.close(open_directory(directory, group=group, purpose=purpose))
+
+
 def _read_at(dir_fd, name, limit=READ_LIMIT, path=None):
     """(bytes, stat) of the regular file NAME in DIR_FD, (None, None) if it does not exist, ('link', stat) for a link."""
     path = path or name

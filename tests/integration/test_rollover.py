@@ -11,60 +11,14 @@ import fcntl
 import json
 import os
 import re
-import shutil
-import subprocess
 import threading
 import time
 
 import pytest
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _agent, _errors, _rollover, _tkey, _transport
-from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import read_key_file
+from ansible_collections.dnsops.tkey.plugins.module_utils import _errors, _tkey, _transport
 from ansible_collections.dnsops.tkey.plugins.module_utils._localnamed import LocalNamed
-from tests.support.named import NamedServer
-from tests.support.paths import ROOT
-
-
-class Pair(object):
-    """A primary serving example.test (and other.test, which this secondary's initial key may not transfer),
-    and a secondary whose named.conf includes the engine's two files."""
-
-    def __init__(self, tmp_path, primary_options="", zones=("example.test",)):
-        self.primary = NamedServer(str(tmp_path / "primary"), zones=("example.test", "other.test"),
-                                   initial_keys={"tkeyinit": ["example.test"], "otherinit": ["other.test"]},
-                                   extra_options=primary_options)
-        self.primary.start()
-        keys = tmp_path / "keys"
-        keys.mkdir()
-        self.settings = dict(
-            name="primary", address="127.0.0.1", port=self.primary.port, timeout=5,
-            server_public_key=open(self.primary.dh_public_file()).read(), bind_version="9.18.49",
-            initial_key_file=os.path.join(self.primary.directory, "tkeyinit.key"),
-            key_file=str(keys / "transfer-primary.key"), primaries_file=str(keys / "primaries-primary.conf"),
-            key_name="sec1", lifetime=3600, renew_before=600, zones=list(zones),
-        )
-        zone_statements = "\n".join(
-            'zone "%s" { type secondary; file "%s/%s.bk"; primaries { dnsops-tkey-primary; }; };' % (zone, tmp_path / "secondary", zone)
-            for zone in zones)
-        self.secondary = NamedServer(
-            str(tmp_path / "secondary"), zones=(), initial_keys={}, dh="none",
-            extra_conf='include "%s";\ninclude "%s";\n%s' % (self.settings["key_file"], self.settings["primaries_file"], zone_statements),
-        )
-        self.named_settings = dict(rndc=["rndc", "-c", os.path.join(self.secondary.directory, "rndc.conf")],
-                                   address="127.0.0.1", port=self.secondary.port, xfer_log=self.secondary.log, transfer_wait=20)
-
-    def engine(self, **changes):
-        primary = _rollover.PrimarySettings(dict(self.settings, **changes))
-        named = _rollover.named_from(self.named_settings)
-        return _rollover.Rollover(primary, named)
-
-    def key(self):
-        statement = read_key_file(self.settings["key_file"])
-        return ("hmac-md5", statement.name, statement.secret)
-
-    def cleanup(self):
-        self.secondary.cleanup()
-        self.primary.cleanup()
+from tests.support.pair import Agent, Pair, started
 
 
 @pytest.fixture
@@ -74,18 +28,8 @@ def pair(tmp_path):
     pair.cleanup()
 
 
-def _started(pair):
-    """First run on a fresh secondary (named not running yet), then named started and the proof asked for."""
-    first = pair.engine().run()
-    assert first.negotiated and first.reason == "absent" and first.named_proof == "pending"
-    pair.secondary.start()
-    proved = pair.engine().run(prove=True)
-    assert proved.reason == "current" and proved.named_proof == "done" and proved.zone_failures == {}
-    return first
-
-
 def test_first_run_then_idempotent_runs_send_no_tkey(pair):
-    first = _started(pair)
+    first = started(pair)
     assert pair.primary.tkey_queries() == 1
     assert pair.secondary.serial("example.test") == 2026112501
     assert pair.primary.axfr("example.test", pair.key())[0]
@@ -95,7 +39,7 @@ def test_first_run_then_idempotent_runs_send_no_tkey(pair):
 
 
 def test_primary_restart_heals_with_exactly_one_tkey_query_and_no_deletion(pair):
-    first = _started(pair)
+    first = started(pair)
     pair.primary.restart()
     queries = pair.primary.tkey_queries()
     healed = pair.engine().run()
@@ -111,7 +55,7 @@ def test_primary_restart_heals_with_exactly_one_tkey_query_and_no_deletion(pair)
 
 
 def test_a_zone_changed_while_the_key_was_dead_is_refreshed_at_once_after_healing(pair):
-    _started(pair)
+    started(pair)
     pair.primary.restart()
     serial = pair.primary.bump_serial("example.test")  # the secondary's refresh now fails: tsig indicates error
     pair.secondary.rndc("refresh", "example.test")
@@ -121,7 +65,7 @@ def test_a_zone_changed_while_the_key_was_dead_is_refreshed_at_once_after_healin
 
 
 def test_forced_rotation_deletes_the_superseded_key(pair):
-    first = _started(pair)
+    first = started(pair)
     old_key = pair.key()
     rotated = pair.engine().run(force=True)
     assert rotated.reason == "forced" and rotated.deleted_superseded and rotated.key_name != first.key_name
@@ -145,7 +89,7 @@ def test_a_zone_the_primary_refuses_is_reported_and_the_others_use_the_new_key(t
 
 
 def test_named_that_cannot_prove_the_new_key_rolls_back_to_the_previous_one(pair):
-    _started(pair)
+    started(pair)
     before = open(pair.settings["key_file"]).read(), open(pair.settings["primaries_file"]).read()
     old_key = pair.key()
     pair.named_settings.update(xfer_log=os.path.join(pair.secondary.directory, "not-the-log"), transfer_wait=3)
@@ -160,7 +104,7 @@ def test_named_that_cannot_prove_the_new_key_rolls_back_to_the_previous_one(pair
 
 
 def test_after_a_restart_a_failed_proof_keeps_the_new_key(pair):
-    _started(pair)
+    started(pair)
     pair.primary.restart()
     pair.named_settings.update(xfer_log=os.path.join(pair.secondary.directory, "not-the-log"), transfer_wait=3)
     with pytest.raises(_errors.RolloverError, match="the new key stays") as info:
@@ -183,7 +127,7 @@ def test_a_primary_that_says_it_is_9_20_gets_no_tkey_query(tmp_path):
 
 
 def test_local_named_reads_transfers_from_its_log(pair):
-    _started(pair)
+    started(pair)
     named = LocalNamed(pair.named_settings["rndc"], "127.0.0.1", pair.secondary.port, pair.secondary.log, 10)
     assert named.prove_transfer("example.test", pair.key()[1]) == 2026112501
     with pytest.raises(_errors.NamedError, match="no log line naming key"):
@@ -191,47 +135,8 @@ def test_local_named_reads_transfers_from_its_log(pair):
             "example.test", "some-other-key.server")
 
 
-# --- the agent, run as on a secondary: Debian's python3 with only the module_utils the role installs ---------
-
-def agent_library(tmp_path):
-    """A copy of the module_utils files tkey_agent installs for the agent (_agent.LIBRARY), as on the host."""
-    target = tmp_path / "lib" / "ansible_collections" / "dnsops" / "tkey" / "plugins" / "module_utils"
-    target.mkdir(parents=True)
-    for name in _agent.LIBRARY:
-        shutil.copy(os.path.join(ROOT, "plugins", "module_utils", name + ".py"), str(target / (name + ".py")))
-    return str(tmp_path / "lib")
-
-
-class Agent(object):
-    def __init__(self, pair, tmp_path, metrics=True):
-        self.library = agent_library(tmp_path)
-        self.config = str(tmp_path / "agent.json")
-        state_dir = tmp_path / "state"
-        state_dir.mkdir()
-        self.state_file = str(state_dir / "state.json")
-        self.metrics_file = str(tmp_path / "dnsops_tkey.prom") if metrics else ""
-        with open(self.config, "w") as handle:
-            json.dump(dict(named=pair.named_settings, primaries=[pair.settings], lock_file=str(state_dir / "lock"),
-                           state_file=self.state_file, metrics_file=self.metrics_file, lock_timeout=60), handle)
-
-    def start(self, *args):
-        code = ("import sys; sys.path.insert(0, %r); "
-                "from ansible_collections.dnsops.tkey.plugins.module_utils._agent import main; sys.exit(main())" % self.library)
-        return subprocess.Popen(["/usr/bin/python3", "-c", code, "--config", self.config] + list(args),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-    def run(self, *args):
-        proc = self.start(*args)
-        out, err = proc.communicate(timeout=120)
-        return proc.returncode, out, err
-
-    def state(self):
-        with open(self.state_file) as handle:
-            return json.load(handle)["primary"]
-
-
 def test_agent_heals_a_restart_with_one_tkey_query_and_then_sends_none(pair, tmp_path):
-    _started(pair)
+    started(pair)
     agent = Agent(pair, tmp_path)
     assert agent.run() == (0, "", "")  # nothing due: silent
     pair.primary.restart()
@@ -255,7 +160,7 @@ def test_agent_heals_a_restart_with_one_tkey_query_and_then_sends_none(pair, tmp
 
 
 def test_agent_backs_off_while_the_primary_fails_and_says_so(pair, tmp_path):
-    _started(pair)
+    started(pair)
     agent = Agent(pair, tmp_path)
     pair.primary.stop()
     code, out, err = agent.run()
@@ -279,7 +184,7 @@ def test_agent_backs_off_while_the_primary_fails_and_says_so(pair, tmp_path):
 
 
 def test_agent_check_mode_changes_nothing(pair, tmp_path):
-    _started(pair)
+    started(pair)
     agent = Agent(pair, tmp_path)
     pair.primary.restart()
     before = open(pair.settings["key_file"]).read()
@@ -290,7 +195,7 @@ def test_agent_check_mode_changes_nothing(pair, tmp_path):
 
 
 def test_agent_and_module_at_the_same_moment_leave_one_key(pair, tmp_path, ansible_venv):
-    _started(pair)
+    started(pair)
     agent = Agent(pair, tmp_path)
     pair.primary.restart()
     queries = pair.primary.tkey_queries()

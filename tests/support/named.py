@@ -62,7 +62,8 @@ class NamedServer(object):
     """
 
     def __init__(self, directory, zones=("example.test",), initial_keys=None, dh_size=768, dh="dnssec-keygen",
-                 tkey_domain="server", dh_name="server", initial_algorithm="hmac-sha256", extra_conf="", extra_options=""):
+                 tkey_domain="server", dh_name="server", initial_algorithm="hmac-sha256", extra_conf="", extra_options="",
+                 signal="default"):
         self.directory = os.path.abspath(directory)
         os.makedirs(self.directory, exist_ok=True)
         self.zones = list(zones)
@@ -78,6 +79,10 @@ class NamedServer(object):
         self.control_port = free_port()
         self.process = None
         self.dh_key_id = None
+        # the primary role's TKEY signal, readable by the initial keys only: {field: value}, or None (not served);
+        # by default what the role serves on BIND 9.18 with the tkey method
+        self.signal = ({"bind": "9.18.49", "method": "tkey"} if dh != "none" and self.initial_keys else None) if signal == "default" else signal
+        self.signal_zone = "dnsops-tkey.%s" % tkey_domain.rstrip(".")
         self.secrets = {}
         self.log = os.path.join(self.directory, "named.log")
         self.querylog = os.path.join(self.directory, "query.log")
@@ -146,6 +151,12 @@ class NamedServer(object):
             allowed = [name for name, zones in self.initial_keys.items() if zone in zones]
             acl = " ".join("key %s;" % name for name in allowed) or "none;"
             lines.append('zone "%s" { type primary; file "%s"; allow-transfer { %s }; };' % (zone, self.zone_file(zone), acl))
+        if self.signal is not None:
+            with open(self.zone_file(self.signal_zone), "w") as handle:
+                handle.write("$TTL 0\n@ IN SOA ns hostmaster 1 3600 600 86400 0\n@ IN NS ns\nns IN A 127.0.0.1\n"
+                             '@ IN TXT "dnsops-tkey" %s\n' % " ".join('"%s=%s"' % item for item in sorted(self.signal.items())))
+            lines.append('zone "%s" { type primary; file "%s"; allow-query { %s }; allow-transfer { none; }; };' % (
+                self.signal_zone, self.zone_file(self.signal_zone), " ".join("key %s;" % name for name in self.initial_keys) or "none;"))
         if self.extra_conf:
             lines.append(self.extra_conf)
         with open(self.conf, "w") as handle:
@@ -221,6 +232,15 @@ class NamedServer(object):
         self.write_conf()
         self.restart()
 
+    def set_signal(self, signal):
+        """Serve the TKEY signal SIGNAL ({field: value}) from now on, or withdraw it (None), as the primary role does."""
+        had = self.signal is not None
+        self.signal = signal
+        self.write_conf()
+        self.rndc("reconfig")
+        if had and signal is not None:
+            self.rndc("reload", self.signal_zone)
+
     def rndc(self, *args):
         return run(["rndc", "-c", os.path.join(self.directory, "rndc.conf")] + list(args))
 
@@ -231,8 +251,12 @@ class NamedServer(object):
     # --- observations ---------------------------------------------------------------------------
     def tkey_queries(self):
         """How many TKEY queries named has logged (query log) since it was first started."""
+        return self.queries(r"query: \S+ ANY TKEY ")
+
+    def queries(self, pattern):
+        """How many queries of the query log match PATTERN (a regular expression)."""
         with open(self.querylog) as handle:
-            return sum(1 for line in handle if re.search(r"query: \S+ ANY TKEY ", line))
+            return sum(1 for line in handle if re.search(pattern, line))
 
     def axfr(self, zone, key=None, timeout=5):
         """dig AXFR ZONE; KEY = (algorithm, name, base64 secret). Return (ok, output)."""

@@ -37,7 +37,7 @@ INITIAL_SECRET = "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"
 INITIAL = dns.tsig.Key("tkeyinit.", INITIAL_SECRET, "hmac-sha256.")
 GROUP = DHGroup.well_known(768)
 SERVER_KEY = DHKey.generate("server", GROUP)
-SIGNAL_ZONE = "_dnsops-tkey.server"
+SIGNAL_ZONE = "dnsops-tkey.server"
 HMAC_MD5 = dns.name.from_text("hmac-md5.sig-alg.reg.int.")
 BADSIG, BADKEY, BADTIME, BADMODE, BADNAME, BADALG = 16, 17, 18, 19, 20, 21
 
