@@ -98,7 +98,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _module, _tkey
+from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _module, _tkey
 from ansible_collections.dnsops.tkey.plugins.module_utils._errors import OptionError
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import check_key_name, read_key_file
 
@@ -137,7 +137,7 @@ def run(module):
         deleted = _tkey.server_knows_key(server, key_name)
     removed = bool(key_file and params["remove_key_file"] and os.path.exists(key_file))
     if removed and not module.check_mode:
-        os.unlink(key_file)
+        _files.remove(key_file)
     result = dict(changed=deleted or removed, key_name=key_name, deleted=deleted, key_file_removed=removed)
     if module._diff:
         result["diff"] = dict(
