@@ -20,6 +20,14 @@ description:
     O(boot_delay) seconds after boot, then every O(interval) seconds plus up to O(random_delay) seconds,
     C(AccuracySec=1s)), enabled and started; otherwise C(/etc/cron.d/dnsops-tkey-renew) (cron's PATH lacks C(/usr/sbin),
     so the entry sets it).
+  - The service runs sandboxed, rated 2.0 or lower by C(systemd-analyze security). The system is read-only to it but for
+    the directories it writes, taken from O(config) (C(ReadWritePaths) for each primary's key file, primaries list and
+    journal, the state file, the lock file and the metrics file); the state and lock directories are created if missing,
+    since the sandbox cannot create them. It keeps only the capabilities C(CAP_CHOWN) and C(CAP_DAC_READ_SEARCH) (and
+    C(CAP_DAC_OVERRIDE) in a container whose service manager lacks C(CAP_DAC_READ_SEARCH)), a system call allow-list,
+    and IPv4, IPv6 and local sockets. Where every address in O(config) is an IP address, it may exchange IP traffic only
+    with the primaries, the local named and loopback (C(IPAddressAllow)), so C(rndc) must find named's control channel there.
+  - The cron entry runs the agent without a sandbox.
   - V(state=absent) stops and removes the timer or cron entry, the command, its library, the configuration and the
     metrics file; the state file with the counters and the lock file stay (the lock file is never deleted).
 author:
@@ -112,6 +120,7 @@ scheduler:
 """
 
 import importlib
+import ipaddress
 import json
 import os
 import pkgutil
@@ -151,7 +160,59 @@ Wants=network-online.target
 Type=oneshot
 ExecStart=%(command)s
 # One line per problem goes to the journal: journalctl -u dnsops-tkey-renew
+
+# Sandbox: a root process that parses what the network sends may change no more than its own files.
+# The system is read-only but for the directories it writes (key and primaries files, journal, state, lock,
+# metrics), taken from its configuration; "-": one that is missing does not stop the unit.
+ProtectSystem=strict
+ReadWritePaths=%(read_write_paths)s
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+DevicePolicy=closed
+PrivateMounts=yes
+# Root, with these capabilities only: CAP_CHOWN gives the key files the group bind (named reads them as bind);
+# CAP_DAC_READ_SEARCH reads named's log in a directory only bind may enter (/var/log/named, 0750) and rndc's key.%(dac_note)s
+CapabilityBoundingSet=CAP_CHOWN %(dac)s
+AmbientCapabilities=
+NoNewPrivileges=yes
+# DNS over UDP and TCP, rndc over TCP; AF_UNIX for name service lookups (the group bind).
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
+%(ip_filter)s
+# It never changes its user, limits or scheduling; of @privileged only chown stays (the group bind).
+SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @resources
+SystemCallFilter=@chown
+SystemCallErrorNumber=EPERM
+SystemCallArchitectures=native
+MemoryDenyWriteExecute=yes
+LockPersonality=yes
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+ProtectProc=invisible
+ProcSubset=pid
+KeyringMode=private
+UMask=0077
 """
+DAC_OVERRIDE_NOTE = """
+# This service manager lacks CAP_DAC_READ_SEARCH (a container: podman and docker leave it out), so root reads
+# with CAP_DAC_OVERRIDE here."""
+CAP_DAC_READ_SEARCH = 2
+IP_FILTER = """# IP traffic only with the primaries, this server's named and loopback, where rndc must find named's control
+# channel (enforced with cgroup v2; without, systemd starts the unit unfiltered).
+IPAddressDeny=any
+IPAddressAllow=%s"""
+NO_IP_FILTER = "# No IP address filter: %s is not an IP address known before the run."
+# What the agent assumes when its configuration leaves these out (_agent.load_config).
+AGENT_LOCK_FILE = "/var/lib/dnsops-tkey/lock"
+AGENT_STATE_FILE = "/var/lib/dnsops-tkey/state.json"
 TIMER = """# Installed by Ansible (dnsops.tkey.tkey_agent); do not edit.
 [Unit]
 Description=Run dnsops-tkey-renew every %(interval)d seconds
@@ -184,6 +245,76 @@ def cron_time(interval):
     return "0 */%d * * *" % hours if hours < 24 else "0 0 * * *"
 
 
+def writable_directories(config):
+    """The directories the agent writes in, sorted: each primary's key file's, primaries list's and journal's, the
+    state file's (the journals of a key switch may lie beside it), the lock file's and the metrics file's."""
+    paths = [config.get("state_file") or AGENT_STATE_FILE, config.get("lock_file") or AGENT_LOCK_FILE, config.get("metrics_file")]
+    for values in config["primaries"]:
+        primary = PrimarySettings(values)
+        paths.extend([primary.key_file, primary.primaries_file, primary.journal_file])
+    directories = set()
+    for path in paths:
+        if not path:
+            continue
+        if not os.path.isabs(path):
+            raise OptionError("config: %s is not an absolute path; the agent's sandbox needs the directories it writes by their full path" % path)
+        directories.add(os.path.dirname(os.path.normpath(path)))
+    return sorted(directories)
+
+
+def _unit_text(text):
+    """TEXT, refused if it holds what would end a unit file's line or escape its quoting."""
+    if any(char in text for char in "\\\"'") or any(ord(char) < 32 or ord(char) == 127 for char in text):
+        raise OptionError("config: %r cannot be written into the agent's systemd unit (quotes, backslashes and control "
+                          "characters cannot be)" % text)
+    return text
+
+
+def _unit_path(path):
+    """PATH as one word of a unit file's path list, "-" first (a missing directory does not stop the unit)."""
+    word = "-" + _unit_text(path).replace("%", "%%")  # % starts a systemd specifier
+    return '"%s"' % word if any(char.isspace() for char in word) else word
+
+
+def ip_filter(config):
+    """The unit's IPAddressDeny/IPAddressAllow lines: loopback, named's address and the primaries'; a comment instead
+    when one of them is not a plain IP address (a host name is resolved at each run)."""
+    named = config.get("named") or {}
+    addresses = [named.get("address") or "127.0.0.1"] + [values.get("address", "") for values in config["primaries"]]
+    allowed = ["localhost"]  # 127.0.0.0/8 and ::1
+    for address in addresses:
+        try:
+            parsed = ipaddress.ip_address(address)
+        except ValueError:
+            parsed = None
+        if parsed is None or getattr(parsed, "scope_id", None):
+            return NO_IP_FILTER % _unit_text(str(address))
+        if not parsed.is_loopback and str(parsed) not in allowed:
+            allowed.append(str(parsed))
+    return IP_FILTER % " ".join(allowed)
+
+
+def _bounding_set(path="/proc/1/status"):
+    """The capability bounding set of the service manager (PID 1), as a number; None if it cannot be read."""
+    try:
+        with open(path) as status:
+            for line in status:
+                if line.startswith("CapBnd:"):
+                    return int(line.split()[1], 16)
+    except (IOError, OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def dac_capabilities():
+    """(the unit's capabilities besides CAP_CHOWN, a comment): CAP_DAC_READ_SEARCH, or CAP_DAC_OVERRIDE too where the
+    service manager lacks it."""
+    bounding = _bounding_set()
+    if bounding is None or bounding & (1 << CAP_DAC_READ_SEARCH):
+        return "CAP_DAC_READ_SEARCH", ""
+    return "CAP_DAC_READ_SEARCH CAP_DAC_OVERRIDE", DAC_OVERRIDE_NOTE
+
+
 def _scheduler(choice):
     if choice != "auto":
         return choice
@@ -194,6 +325,9 @@ def _schedule_files(params, scheduler):
     values = dict(command=params["command"], interval=params["interval"], random_delay=params["random_delay"],
                   boot_delay=params["boot_delay"], cron_time=cron_time(params["interval"]))
     if scheduler == "systemd":
+        values.update(read_write_paths=" ".join(_unit_path(path) for path in writable_directories(params["config"])),
+                      ip_filter=ip_filter(params["config"]))
+        values["dac"], values["dac_note"] = dac_capabilities()
         return {os.path.join(UNIT_DIR, "dnsops-tkey-renew.service"): (SERVICE % values, 0o644),
                 os.path.join(UNIT_DIR, "dnsops-tkey-renew.timer"): (TIMER % values, 0o644)}
     if scheduler == "cron":
@@ -260,7 +394,12 @@ def run(module):
                          if _files.read_text(path) != text or os.stat(path).st_mode & 0o7777 != mode)
         stale = [path for path in schedule_paths if path not in schedule and os.path.exists(path)]
         start_timer = scheduler == "systemd" and (bool(set(changed) & set(schedule)) or not _timer_running())
+        # the sandboxed agent cannot create its state and lock directories (their parents are read-only to it)
+        own = [os.path.dirname(config.get("state_file") or AGENT_STATE_FILE), os.path.dirname(config.get("lock_file") or AGENT_LOCK_FILE)]
+        missing = sorted(set(directory for directory in own if not os.path.isdir(directory))) if scheduler == "systemd" else []
         if not module.check_mode:
+            for directory in missing:
+                os.makedirs(directory, 0o750)
             for path in changed:
                 directory = os.path.dirname(path)
                 if not os.path.isdir(directory):
@@ -273,7 +412,7 @@ def run(module):
                 _systemctl("enable", "--now", "dnsops-tkey-renew.timer")
                 if set(changed) & set(schedule):
                     _systemctl("restart", "dnsops-tkey-renew.timer")  # a new interval takes effect now
-        changed = sorted(set(changed) | set(stale))
+        changed = sorted(set(changed) | set(stale) | set(missing))
         result = dict(changed=bool(changed) or start_timer, files=changed, scheduler=scheduler)
     else:
         config = None

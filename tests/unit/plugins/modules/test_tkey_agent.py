@@ -36,6 +36,7 @@ def host(tmp_path, monkeypatch):
 
     monkeypatch.setattr(tkey_agent, "_systemctl", systemctl)
     monkeypatch.setattr(tkey_agent, "_timer_running", lambda: timer["on"])
+    monkeypatch.setattr(tkey_agent, "_bounding_set", lambda: (1 << 41) - 1)  # a host's service manager: every capability
     config = dict(named=dict(address="127.0.0.1"), primaries=[dict(
         name="ns1", address="192.0.2.1", initial_key_file="/etc/bind/tkey/tkeyinit-ns1.key", key_file="/etc/bind/tkey/transfer-ns1.key",
         primaries_file="/etc/bind/tkey/primaries-ns1.conf", key_name="sec1", zones=["example.test"])],
@@ -144,3 +145,131 @@ def test_absent_removes_the_metrics_file_it_is_told_of_when_the_configuration_is
     os.unlink(host["args"]["config_file"])  # removed by hand, or by an earlier run that failed halfway
     gone = run_module(tkey_agent, dict(host["args"], state="absent", metrics_file=metrics))
     assert gone.changed and metrics in gone["files"] and not os.path.exists(metrics)
+
+
+HARDENING = {
+    "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes", "PrivateDevices": "yes", "DevicePolicy": "closed",
+    "PrivateMounts": "yes", "CapabilityBoundingSet": "CAP_CHOWN CAP_DAC_READ_SEARCH", "AmbientCapabilities": "",
+    "NoNewPrivileges": "yes", "RestrictAddressFamilies": "AF_INET AF_INET6 AF_UNIX", "IPAddressDeny": "any",
+    "SystemCallFilter": ["@system-service", "~@privileged @resources", "@chown"], "SystemCallErrorNumber": "EPERM",
+    "SystemCallArchitectures": "native", "MemoryDenyWriteExecute": "yes", "LockPersonality": "yes", "RestrictNamespaces": "yes",
+    "RestrictRealtime": "yes", "RestrictSUIDSGID": "yes", "ProtectKernelTunables": "yes", "ProtectKernelModules": "yes",
+    "ProtectKernelLogs": "yes", "ProtectControlGroups": "yes", "ProtectClock": "yes", "ProtectHostname": "yes",
+    "ProtectProc": "invisible", "ProcSubset": "pid", "KeyringMode": "private", "UMask": "0077",
+}
+
+
+def _service(host):
+    """The [Service] settings of the unit written: {name: value, or a list of the values of a repeated setting}."""
+    settings = {}
+    for line in (host["units"] / "dnsops-tkey-renew.service").read_text().split("[Service]", 1)[1].splitlines():
+        if line and not line.startswith("#"):
+            name, _sep, value = line.partition("=")
+            settings[name] = value if name not in settings else (settings[name] if isinstance(settings[name], list) else [settings[name]]) + [value]
+    return settings
+
+
+def _spread_config(tmp):
+    """Two primaries whose files lie in different directories, an explicit journal, metrics apart."""
+    first = dict(name="ns1", address="192.0.2.1", initial_key_file="/etc/bind/tkey/tkeyinit-ns1.key", key_file="/etc/bind/tkey/transfer-ns1.key",
+                 primaries_file="/etc/bind/lists/primaries-ns1.conf", key_name="sec1", zones=["example.test"])
+    second = dict(name="ns2", address="2001:db8::2", initial_key_file="/etc/bind/tkey/tkeyinit-ns2.key", key_file="/srv/keys/ns2/transfer.key",
+                  primaries_file="/srv/keys/ns2/primaries.conf", journal_file="/var/lib/dnsops-journal/pending-ns2.json", key_name="sec1",
+                  zones=["example.test"])
+    return dict(named=dict(address="192.0.2.54"), primaries=[first, second], lock_file=str(tmp / "run" / "lock"),
+                state_file=str(tmp / "state" / "state.json"), metrics_file="/var/lib/prometheus/node-exporter/dnsops_tkey.prom")
+
+
+def test_the_service_runs_sandboxed_and_may_write_only_where_the_agent_writes(run_module, host):
+    config = _spread_config(host["tmp"])
+    run_module(tkey_agent, dict(host["args"], config=config, scheduler="systemd"))
+    service = _service(host)
+    for name, value in HARDENING.items():
+        assert service.get(name) == value, name
+    # the key files' directories, the primaries lists', the journals' (ns1's beside its key file), state, lock, metrics
+    assert service["ReadWritePaths"].split() == [
+        "-/etc/bind/lists", "-/etc/bind/tkey", "-/srv/keys/ns2", "-%s" % (host["tmp"] / "run"), "-%s" % (host["tmp"] / "state"),
+        "-/var/lib/dnsops-journal", "-/var/lib/prometheus/node-exporter"]
+    assert service["IPAddressAllow"] == "localhost 192.0.2.54 192.0.2.1 2001:db8::2"
+    assert "PrivateUsers" not in service and "PrivateNetwork" not in service  # both break the agent (fchown to bind; DNS)
+
+
+def test_without_a_metrics_file_the_state_and_key_directories_remain(run_module, host):
+    config = dict(host["args"]["config"], metrics_file="")
+    del config["lock_file"], config["state_file"]  # the agent's defaults
+    run_module(tkey_agent, dict(host["args"], config=config, scheduler="systemd"), check=True)
+    assert tkey_agent.writable_directories(config) == ["/etc/bind/tkey", "/var/lib/dnsops-tkey"]
+
+
+def test_the_unit_assumes_the_agents_own_defaults(tmp_path):
+    path = tmp_path / "agent.json"
+    path.write_text(json.dumps(dict(primaries=[])))
+    loaded = _agent.load_config(str(path))
+    assert (loaded["lock_file"], loaded["state_file"]) == (tkey_agent.AGENT_LOCK_FILE, tkey_agent.AGENT_STATE_FILE)
+
+
+def test_the_sandboxed_agent_finds_its_state_directory_made(run_module, host):
+    args = dict(host["args"], scheduler="systemd")
+    state_dir = os.path.dirname(args["config"]["state_file"])
+    check = run_module(tkey_agent, args, check=True)
+    assert state_dir in check["files"] and not os.path.exists(state_dir)
+    real = run_module(tkey_agent, args)
+    assert state_dir in real["files"] and oct(os.stat(state_dir).st_mode & 0o777) == "0o750"
+    assert not run_module(tkey_agent, args).changed
+    cron = run_module(tkey_agent, dict(host["args"], config=dict(args["config"], state_file=str(host["tmp"] / "cron-state" / "s.json")),
+                                       scheduler="cron"))
+    assert not os.path.exists(str(host["tmp"] / "cron-state")) and cron.changed  # unsandboxed, the agent makes it itself
+
+
+@pytest.mark.parametrize("address,allowed", [
+    ("192.0.2.1", "IPAddressAllow=localhost 192.0.2.1"),
+    ("127.0.10.1", "IPAddressAllow=localhost"),  # loopback, all of 127.0.0.0/8
+    ("ns1.example.test", None),  # resolved at each run: no address to allow beforehand
+    ("fe80::1%eth0", None),
+])
+def test_ip_traffic_only_with_the_primaries_named_and_loopback(address, allowed):
+    config = dict(named=dict(address="127.0.0.1"), primaries=[dict(name="ns1", address=address)])
+    lines = tkey_agent.ip_filter(config).splitlines()
+    if allowed is None:
+        assert not [line for line in lines if not line.startswith("#")] and address in lines[0]
+    else:
+        assert [line for line in lines if not line.startswith("#")] == ["IPAddressDeny=any", allowed]
+
+
+@pytest.mark.parametrize("bounding,capabilities", [
+    ((1 << 41) - 1, "CAP_CHOWN CAP_DAC_READ_SEARCH"),
+    (0x800405fb, "CAP_CHOWN CAP_DAC_READ_SEARCH CAP_DAC_OVERRIDE"),  # podman's default set: no CAP_DAC_READ_SEARCH
+])
+def test_root_reads_named_log_with_what_the_service_manager_can_grant(run_module, host, monkeypatch, bounding, capabilities):
+    monkeypatch.setattr(tkey_agent, "_bounding_set", lambda: bounding)
+    run_module(tkey_agent, dict(host["args"], scheduler="systemd"))
+    assert _service(host)["CapabilityBoundingSet"] == capabilities
+
+
+def test_the_bounding_set_is_read_from_proc_status(tmp_path):
+    status = tmp_path / "status"
+    status.write_text("Name:\tsystemd\nCapInh:\t0000000000000000\nCapBnd:\t00000000800405fb\n")
+    assert tkey_agent._bounding_set(str(status)) == 0x800405fb
+    assert tkey_agent._bounding_set(str(tmp_path / "missing")) is None
+
+
+def test_paths_are_quoted_or_refused_in_the_unit(run_module, host):
+    spaced = dict(host["args"]["config"], metrics_file="/var/lib/node exporter/100%.prom")
+    run_module(tkey_agent, dict(host["args"], config=spaced, scheduler="systemd"))
+    assert '"-/var/lib/node exporter"' in _service(host)["ReadWritePaths"]
+    units = [str(host["units"] / name) for name in ("dnsops-tkey-renew.service", "dnsops-tkey-renew.timer")]
+    proc = subprocess.run(["systemd-analyze", "verify", "--man=no"] + units, capture_output=True, text=True, check=False)
+    assert [line for line in proc.stderr.splitlines() if "dnsops-tkey-renew." in line and "is not executable" not in line] == []
+    for bad, fragment in (("relative/m.prom", "not an absolute path"), ("/var/lib/x\nExecStartPre=/bin/sh/m.prom", "cannot be written")):
+        out = run_module(tkey_agent, dict(host["args"], config=dict(host["args"]["config"], metrics_file=bad), scheduler="systemd"))
+        out.assert_clean_failure(fragment)
+
+
+def test_systemd_analyze_security_rates_the_service_2_or_lower(run_module, host):
+    run_module(tkey_agent, dict(host["args"], config=_spread_config(host["tmp"]), scheduler="systemd"))
+    proc = subprocess.run(["systemd-analyze", "security", "--offline=yes", "--no-pager", str(host["units"] / "dnsops-tkey-renew.service")],
+                          capture_output=True, text=True, check=False)
+    if "--offline" in proc.stderr:
+        pytest.skip("this systemd-analyze has no --offline (systemd before 250)")
+    exposure = re.findall(r"Overall exposure level for \S+: ([0-9]+\.[0-9])", proc.stdout)
+    assert exposure and float(exposure[0]) <= 2.0, proc.stdout
