@@ -5,9 +5,9 @@
 
 # PRIVATE to this collection: no compatibility promise for code outside dnsops.tkey.
 
-"""The inventory the roles read (tkey_zones and the host groups), checked before anything changes.
+"""The inventory the roles read (tkey_zones, the host groups and the hosts' variables), checked before anything changes.
 
-Each problem is one line that names the zone, the field and the fix. Pure Python; the records are
+Each problem is one line that names the zone or host, the field and the fix. Pure Python; the records are
 parsed with dnspython when it is importable, else named-checkzone judges them on the primary.
 """
 
@@ -24,6 +24,7 @@ except ImportError:
 else:
     HAS_DNSPYTHON = True
 
+from ansible_collections.dnsops.tkey.plugins.module_utils import _validate
 from ansible_collections.dnsops.tkey.plugins.module_utils._errors import OptionError
 
 ZONE_FIELDS = ("name", "primaries", "secondaries", "serial", "records", "file", "ttl", "mname", "rname", "refresh", "retry",
@@ -170,3 +171,92 @@ def require_valid_zones(zones, secondaries, group="tkey_secondaries", primaries=
     if problems:
         more = " (and %d more problem%s)" % (len(problems) - 1, "s" if len(problems) > 2 else "") if len(problems) > 1 else ""
         raise OptionError(problems[0] + more)
+
+
+# --- the hosts' own variables ------------------------------------------------------------------------
+
+# The variables of a host that the roles write into named's files (named.conf, its includes, key file names), by the
+# group that reads them, each with its check. The address is tkey_address unless the role's own variable is set.
+SECONDARY_VARIABLES = (
+    ("secondary_port", _validate.port),
+    ("secondary_control_port", _validate.port),
+    ("secondary_key_name", _validate.key_name),
+    ("secondary_directory", _validate.directory),
+    ("secondary_key_dir", _validate.directory),
+    ("secondary_log_dir", _validate.directory),
+    ("secondary_named_conf_path", _validate.path),
+)
+PRIMARY_VARIABLES = (
+    ("primary_port", _validate.port),
+    ("primary_control_port", _validate.port),
+    ("primary_tkey_domain", _validate.key_name),
+    ("primary_dh_name", _validate.key_name),
+    ("primary_static_suffix", _validate.key_name),
+    ("primary_directory", _validate.directory),
+    ("primary_key_dir", _validate.directory),
+    ("primary_zone_dir", _validate.directory),
+    ("primary_log_dir", _validate.directory),
+    ("primary_fragment_dir", _validate.directory),
+    ("primary_named_conf_path", _validate.path),
+)
+HOST_VARIABLES = ("tkey_address", "secondary_address", "primary_address") + tuple(
+    name for name, _check in SECONDARY_VARIABLES + PRIMARY_VARIABLES)
+
+
+class Unrendered(object):
+    """A host variable whose template could not be rendered from the host's inventory variables."""
+
+    def __init__(self, reason):
+        self.reason = " ".join(str(reason).split())[:200]
+
+
+def check_hosts(host_vars, secondaries, primaries, group="tkey_secondaries", primaries_group="tkey_primaries"):
+    """The problems of the hosts' own variables that the roles write into named's files, each one line; [] if none.
+
+    HOST_VARS maps each host to the variables of HOST_VARIABLES set for it (rendered; an Unrendered if its template
+    could not be). SECONDARIES and PRIMARIES are the hosts of GROUP and PRIMARIES_GROUP. A host of either group needs
+    an address: secondary_address / primary_address when set, else tkey_address.
+    """
+    problems = []
+    for role_group, hosts, role, variables in ((group, secondaries, "secondary", SECONDARY_VARIABLES),
+                                               (primaries_group, primaries, "primary", PRIMARY_VARIABLES)):
+        for host in hosts or ():
+            values = host_vars.get(host)
+            if values is None:
+                problems.append("host %s of %s is not in the inventory; add it or remove it from the group" % (host, role_group))
+                continue
+            problems.extend(_host_problems(host, values, role, variables))
+    unique = []
+    for problem in problems:  # a host of both groups: one line per problem
+        if problem not in unique:
+            unique.append(problem)
+    return unique
+
+
+def _host_problems(host, values, role, variables):
+    where = "host %s" % host
+    problems = []
+    try:
+        _validate.key_name("tkeyinit-%s" % host, where)
+    except OptionError:
+        problems.append("%s: its inventory name becomes part of key names and file names in named.conf (tkeyinit-%s); "
+                        "name it with letters, digits, '-', '_' and '.' only" % (where, host))
+    override = "%s_address" % role
+    name = override if override in values else "tkey_address"
+    if name not in values:
+        problems.append("%s: tkey_address is not set (nor %s); give the host the address named listens on in the "
+                        "inventory, such as tkey_address: 192.0.2.53" % (where, override))
+    for name, check in ((name, _validate.address),) + tuple(variables):
+        if name not in values:
+            continue
+        value = values[name]
+        if isinstance(value, Unrendered):
+            problems.append("%s: %s cannot be rendered from the host's inventory variables (%s); set it to a value, or "
+                            "to a template of variables the inventory defines"
+                            % (where, name, value.reason))
+            continue
+        try:
+            check(value, "%s: %s" % (where, name))
+        except OptionError as exc:
+            problems.append(str(exc))
+    return problems

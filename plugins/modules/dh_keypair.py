@@ -26,12 +26,14 @@ options:
   name:
     description:
       - Owner name of the key, the first argument of C(tkey-dhkey) (for example C(server) or C(tkey.example.com)).
+      - A DNS name of letters, digits, C(-), C(_) and C(.); anything else is refused.
     type: str
     required: true
   directory:
     description:
       - Directory for the key files. C(named) looks for the C(tkey-dhkey) pair in its C(directory) option
         (C(/var/cache/bind) on Debian).
+      - An absolute path without quotes, backslashes, C(;), braces or spaces; anything else is refused.
     type: path
     required: true
   size:
@@ -122,7 +124,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _module
+from ansible_collections.dnsops.tkey.plugins.module_utils import _module, _validate
 from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import (
     DHGroup,
     DHKey,
@@ -170,8 +172,9 @@ def _remove(module, directory, name):
 
 def run(module):
     params = module.params
-    name = normalize_key_name(params["name"])
-    directory = params["directory"]
+    # both are written into named.conf: tkey-dhkey "NAME" TAG; directory "DIRECTORY";
+    name = normalize_key_name(_validate.key_name(params["name"], "name"))
+    directory = _validate.directory(params["directory"], "directory")
     if params["prime"]:
         group = DHGroup.from_text(params["prime"], params["generator"])
     else:

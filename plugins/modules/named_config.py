@@ -21,13 +21,17 @@ description:
     it uses views, the module fails naming the exact lines to add, and nothing changes. O(check_only) stops there
     (the roles do this first, before they make any key), returning what they need (RV(directory), RV(xfer_log)).
   - C(named-checkconf -p) prints key secrets, so its output is never returned, logged or quoted.
+  - "When C(named-checkconf) (or a O(files[].validate) command) refuses, its reason is shown, but a line about a file
+    that is neither one of O(files) nor O(named_conf) without the words BIND quotes from it (for example
+    C(/etc/bind/ops.key:3: missing ';' before '...')). An include can make BIND read any file, and BIND quotes the words
+    it refuses, so a key's secret or the first line of another file never reaches the message."
 author:
   - dnsops.tkey maintainers (@dnsops)
 extends_documentation_fragment:
   - dnsops.tkey.attributes
 options:
   named_conf:
-    description: The configuration named reads.
+    description: The configuration named reads; an absolute path without quotes, backslashes, C(;), braces or spaces.
     type: path
     default: /etc/bind/named.conf
   files:
@@ -37,7 +41,8 @@ options:
     default: []
     suboptions:
       path:
-        description: The file.
+        description: The file; an absolute path without quotes, backslashes, C(;), braces or spaces (the roles write it
+          into include statements).
         type: path
         required: true
       content:
@@ -45,15 +50,15 @@ options:
         type: str
         default: ""
       mode:
-        description: Its mode.
+        description: Its mode, in octal; setuid, setgid and sticky bits and write access for others are refused.
         type: str
         default: "0640"
       owner:
-        description: Its owner.
+        description: Its owner, a user name or numeric id.
         type: str
         default: root
       group:
-        description: Its group.
+        description: Its group, a group name or numeric id.
         type: str
         default: bind
       validate:
@@ -146,7 +151,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _module
+from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _module, _validate
 from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DnsopsError, OptionError
 from ansible_collections.dnsops.tkey.plugins.module_utils._namedconf import Config, Tree, parse
 
@@ -166,7 +171,51 @@ def _snapshot(path):
     return text, info.st_mode & 0o7777, info.st_uid, info.st_gid
 
 
-def _validate(spec):
+# Where named-checkconf and named-checkzone say a problem is: "FILE:LINE: " (named-checkzone prefixes its own words).
+_LOCATION_RE = re.compile(r"(?P<file>[^\s:][^\s]*?):(?P<line>[0-9]+): ")
+_QUOTE_RE = re.compile(r"['\"]")
+_PUNCTUATION = ("';'", "'{'", "'}'")  # BIND's own, which it quotes too: "missing ';' before 'WORD'"
+_BIND_WORDS_RE = re.compile(r"^[ a-z]+$")
+NOT_SHOWN = "quoted words of files this task does not write are not shown"
+
+
+def _without_quoted_words(line):
+    """LINE from its first quoted word to its last quote left out: "FILE:LINE: missing ';' before 'WORD'" ->
+    "FILE:LINE: missing ';' before '...'". BIND's words come before the quoted one and, after it, at most a few
+    lower-case ones ("'WORD' unexpected"), kept as they are."""
+    position = 0
+    while True:
+        quote = _QUOTE_RE.search(line, position)
+        if quote is None:
+            return line
+        if line[quote.start():quote.start() + 3] not in _PUNCTUATION:
+            break
+        position = quote.start() + 3
+    tail = _QUOTE_RE.split(line)[-1]
+    return line[:quote.start()].rstrip() + " '...'" + (tail if _BIND_WORDS_RE.match(tail) else "")
+
+
+def checker_message(lines, trusted):
+    """The lines of named-checkconf or named-checkzone as one line that may be shown, and whether words were left out.
+
+    A line about a file of TRUSTED (the files this task writes, the configuration it was given) is shown whole; any
+    other line without the words it quotes: an include (or $INCLUDE) can make BIND read any file, and BIND quotes the
+    words it refuses, so otherwise the first line of /etc/passwd, or a key's secret, would be in the message. What stays
+    says where and what: "/etc/passwd:1: unknown option '...'".
+    """
+    shown, left_out = [], False
+    trusted = set(os.path.normpath(path) for path in trusted)
+    for line in lines:
+        location = _LOCATION_RE.search(line)
+        if not (location and os.path.normpath(location.group("file")) in trusted):
+            cleaned = _without_quoted_words(line)
+            left_out = left_out or cleaned != line
+            line = cleaned
+        shown.append(line)
+    return " ".join(" ".join(shown).split()), left_out
+
+
+def _check_content(spec):
     if not spec.get("validate"):
         return
     if "%s" not in spec["validate"]:
@@ -180,12 +229,15 @@ def _validate(spec):
     finally:
         os.unlink(temp)
     if proc.returncode != 0:
-        said = " ".join((proc.stdout + proc.stderr).replace(temp, spec["path"]).split())
-        raise DnsopsError("%s refused %s: %s" % (command[0], spec["path"], said or "exit %d" % proc.returncode))
+        said, left_out = checker_message((proc.stdout + proc.stderr).replace(temp, spec["path"]).splitlines(), [spec["path"]])
+        raise DnsopsError("%s refused %s: %s%s" % (command[0], spec["path"], said or "exit %d" % proc.returncode,
+                                                   " (%s)" % NOT_SHOWN if left_out else ""))
 
 
-def read_config(named_conf):
-    """The operator's whole configuration, or a DnsopsError with named-checkconf's reason (never its -p output)."""
+def read_config(named_conf, written=()):
+    """The operator's whole configuration, or a DnsopsError with named-checkconf's reason (never its -p output).
+
+    The reason quotes BIND's words only for NAMED_CONF and the files WRITTEN (checker_message)."""
     try:
         proc = subprocess.run(["named-checkconf", "-p", named_conf], capture_output=True, text=True, timeout=120, check=False)
     except OSError as exc:
@@ -194,7 +246,9 @@ def read_config(named_conf):
         # without -p's output: the errors name files and lines, never a secret
         said = proc.stderr.splitlines() + [line for line in proc.stdout.splitlines() if re.match(r"^\S+:\d+: ", line)]
         errors = [line for line in said if "deprecated" not in line] or said[-1:]
-        raise DnsopsError("named-checkconf %s refuses the configuration: %s" % (named_conf, " ".join(" ".join(errors).split())[:600]))
+        shown, left_out = checker_message(errors, [named_conf] + list(written))
+        raise DnsopsError("named-checkconf %s refuses the configuration: %s%s"
+                          % (named_conf, shown[:600], " (%s)" % NOT_SHOWN if left_out else ""))
     return Config(proc.stdout)
 
 
@@ -238,10 +292,14 @@ def _refuse_views(config, params, named_conf):
 
 def run(module):
     params = module.params
-    files, named_conf = params["files"], params["named_conf"]
-    for spec in files:
-        if not re.match(r"^0?[0-7]{3,4}$", spec["mode"]):
-            raise OptionError("mode %r of %s is not an octal mode such as '0640'; quote it in YAML" % (spec["mode"], spec["path"]))
+    files, named_conf = params["files"], _validate.path(params["named_conf"], "named_conf")
+    for index, spec in enumerate(files):
+        where = "files[%d]" % index
+        spec["path"] = _validate.path(spec["path"], where + ".path")
+        where = "%s (%s)" % (where, spec["path"])
+        _validate.file_mode(spec["mode"], where + ".mode")
+        _validate.account(spec["owner"], where + ".owner")
+        _validate.account(spec["group"], where + ".group")
         if not params["check_only"] and spec["include"] != "none" and not spec["content"].strip():
             raise OptionError("%s is empty; a fragment must define something" % spec["path"])
     # the operator's configuration as it is: does it use the fragments? (nothing has been written yet)
@@ -254,14 +312,14 @@ def run(module):
             raise DnsopsError("%s does not use dnsops.tkey's files yet; %s (nothing was changed)" % (named_conf, "; ".join(missing)))
     if params["check_only"]:
         try:
-            config = read_config(named_conf)
+            config = read_config(named_conf, [spec["path"] for spec in files])
         except DnsopsError:
             config = Tree(named_conf)  # its includes of the fragments point at files that do not exist yet
         return dict(changed=False, files=[], directory=config.directory, views=config.views, xfer_log=config.log_file("xfer-in") or "",
                     absent_files=[spec["path"] for spec in files if not os.path.exists(spec["path"])])
     changed = [spec for spec in files if _differs(spec)]
     for spec in changed:
-        _validate(spec)
+        _check_content(spec)
     result = dict(changed=bool(changed), files=[spec["path"] for spec in changed])
     if module._diff:
         result["diff"] = [dict(before_header=spec["path"], after_header=spec["path"], before=_files.read_text(spec["path"]) or "",
@@ -275,7 +333,7 @@ def run(module):
             if not os.path.isdir(directory):
                 os.makedirs(directory, 0o755)
             _files.write_atomic(spec["path"], spec["content"], mode=int(spec["mode"], 8), group=spec["group"], owner=spec["owner"])
-        config = read_config(named_conf)
+        config = read_config(named_conf, [spec["path"] for spec in files])
         _refuse_views(config, params, named_conf)
         missing = _missing(config, files, params["require"], named_conf)
         if missing:

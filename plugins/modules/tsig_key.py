@@ -25,11 +25,14 @@ options:
   name:
     description:
       - Name of the key, as C(named.conf) and TSIG signatures spell it (for example C(tkeyinit-sec1)).
+      - A DNS name of letters, digits, C(-), C(_) and C(.); anything else is refused.
     type: str
     required: true
   path:
     description:
       - File to write. Its directory must exist.
+      - An absolute path without quotes, backslashes, C(;), braces or spaces (named.conf includes it); anything else
+        is refused.
     type: path
     required: true
   algorithm:
@@ -98,7 +101,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _module
+from ansible_collections.dnsops.tkey.plugins.module_utils import _module, _validate
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import (
     ALGORITHMS,
     KeyFileError,
@@ -137,8 +140,9 @@ def _keep(existing, params):
 
 def run(module):
     params = module.params
-    name = check_key_name(params["name"])
-    path = params["path"]
+    # the name goes into key "NAME", and named.conf includes the file by its path
+    name = check_key_name(_validate.key_name(params["name"], "name"))
+    path = _validate.path(params["path"], "path")
     algorithm = params["algorithm"]
     if params["secret"] is not None:
         check_secret(params["secret"], "secret option")

@@ -7,7 +7,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
+
+from tests.integration.conftest import BIN
 
 PLAYBOOK = """---
 - name: Check an inventory
@@ -44,4 +51,86 @@ def test_good_inventory_passes(ansible_venv, tmp_path):
     path = tmp_path / "check.yml"
     path.write_text(PLAYBOOK)
     rc, out = ansible_venv.playbook(str(path), dict(zones=[GOOD, dict(GOOD, name="alpha.test", secondaries=["sec1", "sec2"])]))
+    assert rc == 0, out
+
+
+# --- the hosts' variables, read from a real inventory through hostvars ------------------------------
+
+# issue 12: this secondary address went through the primary role into named.conf's also-notify
+INJECTION = '127.0.10.3; }; include "/etc/passwd"; options { '
+
+HOSTS_PLAYBOOK = """---
+- name: Check an inventory with hosts
+  hosts: ns1
+  gather_facts: false
+  tasks:
+    - name: Check it
+      dnsops.tkey.inventory_check:
+        zones: "{{ tkey_zones }}"
+        secondaries: "{{ groups['tkey_secondaries'] }}"
+        primaries: "{{ groups['tkey_primaries'] }}"
+"""
+
+
+def _inventory(primary=None, secondary=None, common=None):
+    """A lab-like inventory: ns1 primary, sec1 and sec2 secondaries; PRIMARY and SECONDARY add variables to ns1 and sec2."""
+    inventory = dict(all=dict(
+        vars=dict(dict(tkey_zones=[dict(GOOD, secondaries=["sec1", "sec2"])], ansible_connection="local"), **(common or {})),
+        children=dict(
+            tkey_primaries=dict(hosts=dict(ns1=dict(dict(tkey_address="127.0.10.1"), **(primary or {})))),
+            tkey_secondaries=dict(hosts=dict(sec1=dict(tkey_address="127.0.10.2"),
+                                             sec2=dict(dict(tkey_address="127.0.10.3"), **(secondary or {})))),
+        )))
+    return inventory
+
+
+def _run(ansible_venv, tmp_path, inventory):
+    playbook, path = tmp_path / "check.yml", tmp_path / "inventory.json"
+    playbook.write_text(HOSTS_PLAYBOOK)
+    path.write_text(json.dumps(inventory))  # JSON is YAML
+    command = [os.path.join(BIN, "ansible-playbook"), "-i", str(path), str(playbook),
+               "-e", "ansible_python_interpreter=%s" % sys.executable]
+    proc = subprocess.run(command, capture_output=True, text=True, env=ansible_venv.env, timeout=300, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def _message(out):
+    """The failure message of the check task, from ansible-playbook's output."""
+    line = next(line for line in out.splitlines() if line.startswith("fatal: [ns1]: FAILED! => "))
+    return json.loads(line.split(" => ", 1)[1])["msg"]
+
+
+@pytest.mark.parametrize("primary,secondary,common,message", [
+    ({}, dict(tkey_address=INJECTION),
+     {}, "host sec2: tkey_address '127.0.10.3; }; include \"/etc/passwd\"; options { ' is not an IP address; give an IPv4"),
+    ({}, dict(secondary_address="{{ tkey_address }}/32"),
+     {}, "host sec2: secondary_address '127.0.10.3/32' has a prefix length"),
+    ({}, dict(secondary_address="{{ no_such_variable }}"),
+     {}, "host sec2: secondary_address cannot be rendered from the host's inventory variables"),
+    ({}, dict(tkey_address="localhost"),
+     {}, "host sec2: tkey_address 'localhost' is not an IP address"),
+    (dict(tkey_address=None), {},
+     {}, "host ns1: tkey_address is not set (nor primary_address); give the host the address named listens on"),
+    (dict(primary_port="53; };"), {},
+     {}, "host ns1: primary_port '53; };' is not a number; give a port number from 1 to 65535"),
+    ({}, {},
+     dict(secondary_key_dir='/etc/bind"; include "/etc/passwd'), "host sec1: secondary_key_dir '/etc/bind\"; include"),
+])
+def test_a_host_value_that_would_land_in_named_conf_fails_naming_host_and_variable(
+        ansible_venv, tmp_path, primary, secondary, common, message):
+    inventory = _inventory(primary, secondary, common)
+    for host in inventory["all"]["children"]["tkey_primaries"]["hosts"].values():
+        for name in [name for name, value in host.items() if value is None]:
+            del host[name]
+    rc, out = _run(ansible_venv, tmp_path, inventory)
+    assert rc != 0, out
+    assert message in _message(out), out
+    assert "Traceback" not in out and "root:" not in out
+
+
+def test_good_hosts_pass_with_templates_rendered_in_each_host_s_context(ansible_venv, tmp_path):
+    inventory = _inventory(primary=dict(primary_address="{{ tkey_address }}", primary_port="{{ 5300 + 53 }}"),
+                           secondary=dict(secondary_address="{{ tkey_net }}.3", tkey_net="127.0.10"),
+                           common=dict(secondary_key_dir="/etc/bind/tkey", secondary_port=53))
+    rc, out = _run(ansible_venv, tmp_path, inventory)
     assert rc == 0, out

@@ -150,3 +150,105 @@ def test_a_zone_file_is_validated_before_it_is_written(ansible_venv, operator):
         path=path, content="$TTL 300\n@ IN SOA ns hostmaster abc 1 1 1 1\n", validate="named-checkzone new.test %s", group="root")]))
     _clean_failure(failed, result, out, "named-checkzone refused %s" % path)
     assert not os.path.exists(path)
+
+
+# --- what named-checkconf's message may quote (issue 12: it quoted the first line of /etc/passwd) ---
+
+PASSWD = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+
+
+def test_a_file_included_from_a_written_one_is_never_quoted(ansible_venv, operator):
+    """An address like 127.0.10.3; }; include "/etc/passwd"; options { made named.conf include /etc/passwd."""
+    etc = operator["etc"]
+    with open(etc + "/passwd", "w") as handle:
+        handle.write(PASSWD)
+    args = _args(operator)
+    args["files"][1]["content"] += 'primaries "x" { 127.0.10.3; }; include "%s/passwd"; acl "y" { none; };\n' % etc
+    before = tree_digest(etc)
+    failed, result, out = ansible_venv.module("named_config", args)
+    _clean_failure(failed, result, out, "named-checkconf %s refuses the configuration: %s/passwd:1: unknown option '...'" % (operator["conf"], etc))
+    assert "quoted words of files this task does not write are not shown" in result["msg"]
+    assert "root:" not in out and "/bin/bash" not in out and "daemon" not in out
+    assert tree_digest(etc) == before
+
+
+def test_a_key_file_the_configuration_includes_is_never_quoted(ansible_venv, operator):
+    etc, secret = operator["etc"], operator["secret"]
+    half = len(secret) // 2
+    with open(etc + "/ops.key", "w") as handle:  # a secret split by a space: BIND quotes the word after the first
+        handle.write('key "ops-key" {\n  algorithm hmac-sha256;\n  secret %s %s;\n};\n' % (secret[:half], secret[half:]))
+    failed, result, out = ansible_venv.module("named_config", _args(operator))
+    _clean_failure(failed, result, out, "%s/ops.key:3: missing ';' before '...'" % etc)
+    assert secret[:half] not in out and secret[half:] not in out
+
+
+def test_the_files_it_writes_and_named_conf_are_quoted_as_named_checkconf_says(ansible_venv, operator):
+    args = _args(operator)
+    args["files"][1]["content"] += "frobnicate yes;\n"
+    failed, result, out = ansible_venv.module("named_config", args)
+    _clean_failure(failed, result, out, "%s/dnsops-tkey/primary.conf:3: unknown option 'frobnicate'" % operator["etc"])
+    assert "not shown" not in result["msg"]
+    with open(operator["conf"], "a") as handle:
+        handle.write("wibble yes;\n")
+    failed, result, out = ansible_venv.module("named_config", _args(operator))
+    line = open(operator["conf"]).read().count("\n")
+    _clean_failure(failed, result, out, "%s:%d: unknown option 'wibble'" % (operator["conf"], line))
+
+
+def test_a_zone_file_s_include_is_not_quoted_by_named_checkzone(ansible_venv, operator):
+    etc = operator["etc"]
+    with open(etc + "/inc.zone", "w") as handle:
+        handle.write("hunter2 IN BOGUSTYPE hunter3\n")
+    path = etc + "/db.new"
+    failed, result, out = ansible_venv.module("named_config", dict(named_conf=operator["conf"], files=[dict(
+        path=path, content=ZONE + "$INCLUDE %s/inc.zone\n" % etc, validate="named-checkzone new.test %s", group="root")]))
+    _clean_failure(failed, result, out, "named-checkzone refused %s: %s/inc.zone:1: unknown RR type '...'" % (path, etc))
+    assert "BOGUSTYPE" not in out and "hunter" not in out
+    failed, result, out = ansible_venv.module("named_config", dict(named_conf=operator["conf"], files=[dict(
+        path=path, content=ZONE + "www IN BOGUSTYPE 1\n", validate="named-checkzone new.test %s", group="root")]))
+    _clean_failure(failed, result, out, "%s:5: unknown RR type 'BOGUSTYPE'" % path)  # its own file: quoted
+
+
+@pytest.mark.parametrize("change,fragment", [
+    (dict(path="dnsops-tkey/primary.conf"), "files[1].path 'dnsops-tkey/primary.conf' is not an absolute path"),
+    (dict(path='/etc/bind/x.conf"; include "/etc/passwd'), "files[1].path '/etc/bind/x.conf\"; include \"/etc/passwd' holds"),
+    (dict(mode="0666"), "files[1] ({etc}/dnsops-tkey/primary.conf).mode '0666' lets every account write the file"),
+    (dict(mode="4640"), "sets setuid, setgid or sticky bits"),
+    (dict(mode="rw"), "mode 'rw' is not an octal mode"),
+    (dict(owner="root; rm"), "files[1] ({etc}/dnsops-tkey/primary.conf).owner 'root; rm' is not a user or group name"),
+    (dict(group=" bind"), "group ' bind' has spaces around it"),
+    ("named_conf", "named_conf 'named.conf' is not an absolute path"),
+])
+def test_unusable_file_specs_are_refused_before_anything_is_written(ansible_venv, operator, change, fragment):
+    args = _args(operator)
+    if change == "named_conf":
+        args["named_conf"] = "named.conf"
+    else:
+        args["files"][1].update(change)
+    before = tree_digest(operator["etc"])
+    failed, result, out = ansible_venv.module("named_config", args)
+    _clean_failure(failed, result, out, fragment.format(etc=operator["etc"]))
+    assert tree_digest(operator["etc"]) == before
+
+
+@pytest.mark.parametrize("lines,written,expected,left_out", [
+    (["/etc/passwd:1: unknown option 'root:x:0:0:root:'"], [], "/etc/passwd:1: unknown option '...'", True),
+    (["/etc/bind/named.conf:12: unknown option 'foo'"], ["/etc/bind/named.conf"], "/etc/bind/named.conf:12: unknown option 'foo'", False),
+    (["/etc/bind//dnsops-tkey/./primary.conf:2: 'x' unexpected"], ["/etc/bind/dnsops-tkey/primary.conf"],
+     "/etc/bind//dnsops-tkey/./primary.conf:2: 'x' unexpected", False),
+    (["/etc/bind/k.key:3: missing ';' before 'c2VjcmV0'"], ["/etc/bind/named.conf"], "/etc/bind/k.key:3: missing ';' before '...'", True),
+    (['/etc/bind/k.key:3: key "x": bad'], [], "/etc/bind/k.key:3: key '...'", True),
+    (["/etc/bind/k.key:3: 'c2VjcmV0' unexpected"], [], "/etc/bind/k.key:3: '...' unexpected", True),
+    (["/etc/bind/k.key:3: 'it's' unexpected near '}'"], [], "/etc/bind/k.key:3: '...'", True),
+    (["/etc/bind/k.key:3: unknown option 'a';'b'"], [], "/etc/bind/k.key:3: unknown option '...'", True),
+    (["/etc/bind/k.key:1: unexpected token near end of file"], [], "/etc/bind/k.key:1: unexpected token near end of file", False),
+    (["/etc/bind/k.key:1: key 'a': already exists previous definition: /etc/bind/k.key:1"], [], "/etc/bind/k.key:1: key '...'", True),
+    (["dns_master_load: /etc/passwd:1: unknown RR type 'x:0:0'"], ["/etc/bind/db.x"], "dns_master_load: /etc/passwd:1: unknown RR type '...'", True),
+    (["dns_master_load: /etc/bind/db.x:1: unknown RR type 'AAAAA'"], ["/etc/bind/db.x"], "dns_master_load: /etc/bind/db.x:1: unknown RR type 'AAAAA'", False),
+    (["zone x/IN: has 0 SOA records", "zone x/IN: not loaded due to errors."], [], "zone x/IN: has 0 SOA records zone x/IN: not loaded due to errors.", False),
+    (["something 'quoted' with no file"], ["/etc/bind/named.conf"], "something '...' with no file", True),
+    (["open: /etc/bind/missing.conf: file not found"], [], "open: /etc/bind/missing.conf: file not found", False),
+])
+def test_checker_message_quotes_only_the_files_it_was_given(lines, written, expected, left_out):
+    from ansible_collections.dnsops.tkey.plugins.modules.named_config import checker_message
+    assert checker_message(lines, written) == (expected, left_out)

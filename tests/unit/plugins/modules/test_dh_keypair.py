@@ -84,15 +84,31 @@ def test_an_unusable_pair_is_ignored_with_a_warning(run_module, keys):
     (dict(prime="12ab"), "neither a decimal"),
     (dict(prime=str(2 ** 4097 + 1)), "at most 4096"),
     (dict(prime="0x" + "f" * 20), "at least 128 bits"),
-    (dict(name="bad name!"), "key name"),
+    (dict(name="bad name!"), "may hold only letters"),
+    # both land in named.conf: tkey-dhkey "NAME" TAG; and directory "DIRECTORY";
+    (dict(name='server" 1; include "/etc/passwd'), "name 'server\" 1; include \"/etc/passwd' may hold only letters, digits"),
+    (dict(name="server;"), "name 'server;' may hold only"),
+    (dict(name="-server"), "has the label '-server'"),
     ("missing-directory", "does not exist"),
+    ("injected-directory", "directory "),
+    ("relative-directory", "is not an absolute path"),
 ])
 def test_refusals_write_nothing(run_module, keys, args, fragment):
     if args == "missing-directory":
         args = dict(directory=os.path.join(keys, "missing"))
+    elif args == "injected-directory":
+        args = dict(directory=keys + '"; include "/etc/passwd')
+        fragment = "holds '\"', which named.conf would read as syntax"
+    elif args == "relative-directory":
+        args = dict(directory=os.path.relpath(keys))
     out = run_module(dh_keypair, dict(dict(name="server", directory=keys), **args))
     out.assert_clean_failure(fragment)
     assert os.listdir(keys) == []
+
+
+def test_the_directory_is_normalized(run_module, keys):
+    out = run_module(dh_keypair, dict(name="server.", directory=keys + "//./", size=768))
+    assert out.changed and out["name"] == "server." and out["public_file"] == os.path.join(keys, out["basename"] + ".key")
 
 
 def test_check_mode_predicts_a_pair_in_a_directory_an_earlier_task_would_make(run_module, keys):

@@ -94,6 +94,11 @@ def test_absent(run_module, path):
     (KeyStatement("other", "hmac-sha256", GIVEN).render(), {}, "holds other keys (other)"),
     (None, dict(secret="###"), "not valid base64"),
     (None, dict(name="bad name!"), "may hold only"),
+    # the name goes into key "NAME" { ... }; in named.conf
+    (None, dict(name='tkeyinit" { }; include "/etc/passwd'), "name 'tkeyinit\" { }; include \"/etc/passwd' may hold only letters"),
+    (None, dict(name="tkeyinit\n"), "name 'tkeyinit\\n' has spaces around it"),
+    (None, dict(path="relative/k.key"), "path 'relative/k.key' is not an absolute path"),
+    (None, dict(path='/etc/bind/k.key"; include "/etc/passwd'), "path '/etc/bind/k.key\"; include \"/etc/passwd' holds '\"'"),
     (None, dict(path="/nonexistent/dir/k.key"), "does not exist"),
 ])
 def test_refusals_change_nothing(run_module, path, content, args, fragment):
