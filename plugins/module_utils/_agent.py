@@ -33,7 +33,7 @@ from ansible_collections.dnsops.tkey.plugins.module_utils._rollover import Prima
 
 PROG = "dnsops-tkey-renew"
 # The module_utils the agent imports: its whole library on a secondary (tkey_agent installs exactly these).
-LIBRARY = ("_agent", "_dhkey", "_errors", "_files", "_keyfile", "_localnamed", "_rollover", "_tkey", "_transport")
+LIBRARY = ("_agent", "_dhkey", "_errors", "_files", "_keyfile", "_localnamed", "_rollover", "_tkey", "_transport", "_validate")
 DEFAULT_CONFIG = "/etc/dnsops-tkey/agent.json"
 BACKOFF_MAX = 3600
 # interval: the timer's (tkey_agent writes it), where the back-off after a failure starts

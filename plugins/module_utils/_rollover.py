@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import os
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _tkey
+from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _tkey, _validate
 from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import DHKey
 from ansible_collections.dnsops.tkey.plugins.module_utils._errors import (
     DHKeyError,
@@ -109,6 +109,13 @@ class PrimarySettings(object):
     def __init__(self, values):
         for field, value in _settings("primary", PRIMARY_FIELDS, values).items():
             setattr(self, field, value)
+        # what reaches named's files (the primaries list) or the file system, checked where it enters
+        self.address = _validate.address(self.address, "primary %s: address" % self.name)
+        for field in ("initial_key_file", "key_file", "primaries_file", "legacy_key_file", "static_key_file", "journal_file"):
+            if getattr(self, field):
+                setattr(self, field, _validate.path(getattr(self, field), "primary %s: %s" % (self.name, field)))
+        if self.signal_zone:
+            self.signal_zone = _validate.key_name(self.signal_zone, "primary %s: signal_zone" % self.name)
         self.lifetime = _tkey.parse_duration(self.lifetime, "primary %s: lifetime" % self.name)
         self.renew_before = _tkey.parse_duration(self.renew_before, "primary %s: renew_before" % self.name)
         if not 0 < self.port < 65536:
@@ -150,6 +157,8 @@ class PrimarySettings(object):
 
 def named_from(values):
     settings = _settings("named", NAMED_FIELDS, values or {})
+    settings["address"] = _validate.address(settings["address"], "named: address")
+    settings["port"] = _validate.port(settings["port"], "named: port")
     return LocalNamed(settings["rndc"], settings["address"], settings["port"], settings["xfer_log"] or None, settings["transfer_wait"])
 
 

@@ -537,3 +537,26 @@ def test_the_journal_holds_no_secret(secondary, settings, monkeypatch):
     journal = open(os.path.join(os.path.dirname(settings["key_file"]), "pending-ns1.json")).read()
     assert all(secret not in journal for secret in secondary.hidden) and INITIAL_SECRET not in journal
     assert oct(os.stat(os.path.join(os.path.dirname(settings["key_file"]), "pending-ns1.json")).st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize("field,value", [
+    ("address", '127.0.10.3; }; }; include "/etc/bind/evil.conf";'),
+    ("address", "ns1.example.com"),
+    ("address", "192.0.2.1/32"),
+    ("key_file", '/etc/bind/tkey/x.key"; include "/etc/passwd'),
+    ("signal_zone", "dnsops-tkey.ns1; }"),
+])
+def test_values_that_reach_named_files_are_refused_before_anything_is_written(settings, field, value):
+    """An address with ';' was written verbatim into primaries-*.conf, which named includes."""
+    settings[field] = value
+    with pytest.raises(_errors.OptionError) as failure:
+        _rollover.PrimarySettings(settings)
+    assert "\n" not in str(failure.value) and field in str(failure.value)
+    assert not os.path.exists(settings["primaries_file"])
+
+
+def test_named_settings_are_checked_too():
+    with pytest.raises(_errors.OptionError, match="named: address"):
+        _rollover.named_from(dict(address="127.0.0.1; }"))
+    with pytest.raises(_errors.OptionError, match="named: port"):
+        _rollover.named_from(dict(port=70000))
