@@ -46,7 +46,7 @@ options:
   allow_hidden_version:
     description:
       - Send TKEY to a server that hides its version (C(version none;) or a decoy) and gives no O(signal_zone). Only if
-        you know it runs BIND 9.18: BIND 9.20.0 to 9.20.20 abort on any signed TKEY query (CVE-2026-3119).
+        you know it runs BIND 9.18, since BIND 9.20.0 to 9.20.20 abort on any signed TKEY query (CVE-2026-3119).
       - A server whose C(version.bind) or signal says 9.19 or later is refused in every case, without a TKEY query.
     type: bool
     default: false
