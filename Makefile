@@ -103,7 +103,7 @@ galaxy: deps
 	rm -rf .build/galaxy && mkdir -p .build/galaxy
 	ansible-galaxy collection build --output-path .build/galaxy
 	ansible-galaxy collection install --offline --force -p .build/galaxy/collections .build/galaxy/dnsops-tkey-*.tar.gz
-	test "$$(ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/galaxy/collections ansible-doc -l dnsops.tkey | grep -c '^dnsops\.tkey\.')" = 9
+	test "$$(ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/galaxy/collections ansible-doc -l dnsops.tkey | grep -c '^dnsops\.tkey\.')" = 10
 
 test: unit galaxy sanity lint integration molecule
 
