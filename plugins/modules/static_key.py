@@ -15,7 +15,8 @@ description:
     makes one transfer key per secondary (like C(tsig-keygen), C(hmac-sha256) by default) and the zone ACLs name it.
   - Keeps the keys of one secondary in O(directory), one file per key (key statement with the time it was made).
     A new key is made when there is none, when the newest is older than O(lifetime) minus O(renew_before), or with
-    O(rotate); the older keys stay, so that the ACLs accept old and new while the secondary switches.
+    O(rotate) (both unless O(replace_due=false)); the older keys stay, so that the ACLs accept old and new while the
+    secondary switches. Each key returned says when it will be replaced (RV(keys[].replace_after_utc)).
     O(keep) then retires every key but the one the secondary proved it uses.
   - The secret is never returned or shown in a diff; secondaries copy the newest key file over Ansible's connection.
 author:
@@ -52,6 +53,14 @@ options:
     description: Make a new key now.
     type: bool
     default: false
+  replace_due:
+    description:
+      - Whether a key due by age (or O(rotate)) is replaced. V(false) only reports when each key will be replaced
+        (RV(keys[].replace_after)), without making or, in check mode, predicting a new key; a secondary without any key
+        still gets its first. The primary role's C(facts) entry point reads the keys this way.
+    type: bool
+    default: true
+    version_added: 0.3.0
   keep:
     description: Retire every key but this one (the secondary uses it); empty keeps them all.
     type: str
@@ -88,6 +97,16 @@ keys:
     created:
       description: When it was made, seconds since the epoch.
       type: int
+    replace_after:
+      description:
+        - When a new key replaces it (O(lifetime) minus O(renew_before) after RV(keys[].created)), seconds since the
+          epoch; V(0) with O(lifetime=0) (never). Keys older than that are replaced on the primary role's next run.
+      type: int
+      version_added: 0.3.0
+    replace_after_utc:
+      description: The same as UTC time, for example V(2027-01-01T00:00:00Z); empty for never.
+      type: str
+      version_added: 0.3.0
 current:
   description: The newest key's name (the one secondaries switch to); empty with V(state=absent).
   returned: success
@@ -136,6 +155,14 @@ def _read_keys(module, directory):
     return keys
 
 
+def _replacement(created, lifetime, renew_before):
+    """When a key made at CREATED is replaced: lifetime minus renew_before later; never (0) with lifetime 0."""
+    if not lifetime:
+        return dict(replace_after=0, replace_after_utc="")
+    when = created + max(lifetime - renew_before, 0)
+    return dict(replace_after=when, replace_after_utc=_tkey.isoformat(when))
+
+
 def run(module):
     params = module.params
     directory = params["directory"]
@@ -154,9 +181,12 @@ def run(module):
         return result
     lifetime = _tkey.parse_duration(params["lifetime"], "lifetime")
     renew_before = _tkey.parse_duration(params["renew_before"], "renew_before")
+    for key in keys:
+        key.update(_replacement(key["created"], lifetime, renew_before))
     now = int(time.time())
     newest = keys[-1] if keys else None
-    due = newest is None or params["rotate"] or (lifetime and now - newest["created"] >= lifetime - renew_before)
+    due = newest is None or params["replace_due"] and (
+        params["rotate"] or bool(lifetime and now - newest["created"] >= lifetime - renew_before))
     if params["keep"] and not due:
         retired = [key for key in keys if key["name"] != params["keep"]]
         if params["keep"] not in [key["name"] for key in keys]:
@@ -180,7 +210,7 @@ def run(module):
             statement = KeyStatement(name, params["algorithm"], secret, dict(created=str(now), secondary=params["secondary"]))
             comment = "Static transfer key for %s, made by dnsops.tkey.static_key; do not edit." % params["secondary"]
             _files.write_atomic(path, statement.render([comment]))
-        keys.append(dict(name=name, file=path, created=now))
+        keys.append(dict(name=name, file=path, created=now, **_replacement(now, lifetime, renew_before)))
     result.update(keys=keys, current=keys[-1]["name"], current_file=keys[-1]["file"])
     if module._diff:
         result["diff"] = dict(before=dict(keys=before), after=dict(keys=[key["name"] for key in keys]))
@@ -197,6 +227,7 @@ def main():
             lifetime=dict(type="str", default="30d"),
             renew_before=dict(type="str", default="7d"),
             rotate=dict(type="bool", default=False),
+            replace_due=dict(type="bool", default=True),
             keep=dict(type="str", default="", no_log=False),
             state=dict(type="str", default="present", choices=["present", "absent"]),
         ),

@@ -73,3 +73,34 @@ def test_diff_shows_the_keys_before_and_after(run_module, args):
     retired = run_module(static_key, dict(args, keep=rotated["current"]), diff=True)
     assert retired["diff"] == dict(before=dict(keys=[first["current"], rotated["current"]]), after=dict(keys=[rotated["current"]]))
     assert read_key_file(rotated["current_file"]).secret not in rotated.text + retired.text
+
+
+def test_every_key_says_when_it_will_be_replaced(run_module, args):
+    first = run_module(static_key, dict(args, lifetime="30d", renew_before="7d"))
+    (key,) = first["keys"]
+    assert key["replace_after"] == key["created"] + 23 * 86400
+    assert key["replace_after_utc"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(key["created"] + 23 * 86400))
+    again = run_module(static_key, dict(args, lifetime="10d", renew_before="1d"), check=True)
+    assert again["keys"][0]["replace_after"] == key["created"] + 9 * 86400 and not again.changed
+    never = run_module(static_key, dict(args, lifetime="0"), check=True)
+    assert never["keys"][0]["replace_after"] == 0 and never["keys"][0]["replace_after_utc"] == ""
+    soon = run_module(static_key, dict(args, lifetime="1d", renew_before="2d"), check=True)  # renew_before above lifetime: due at once
+    assert soon["keys"][-1]["replace_after"] == soon["keys"][-1]["created"] and soon["rotated"]
+
+
+def test_replace_due_false_reports_a_due_key_without_predicting_or_making_a_new_one(run_module, args):
+    check = run_module(static_key, dict(args, replace_due=False), check=True)
+    assert check["rotated"] and len(check["keys"]) == 1  # a secondary without any key still gets its first
+    first = run_module(static_key, args)
+    old = int(time.time()) - 24 * 86400
+    with open(first["current_file"]) as handle:
+        text = handle.read()
+    with open(first["current_file"], "w") as handle:
+        handle.write(text.replace("created=%d" % first["keys"][0]["created"], "created=%d" % old))
+    for check in (True, False):
+        read = run_module(static_key, dict(args, lifetime="30d", renew_before="7d", replace_due=False, rotate=True), check=check)
+        assert not read.changed and not read["rotated"] and [key["name"] for key in read["keys"]] == [first["current"]]
+        assert read["keys"][0]["replace_after"] == old + 23 * 86400  # in the past: the next run of the role replaces it
+    assert len(os.listdir(args["directory"])) == 1
+    due = run_module(static_key, dict(args, lifetime="30d", renew_before="7d"), check=True)
+    assert due["rotated"] and len(due["keys"]) == 2
