@@ -124,7 +124,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _module, _validate
+from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _module, _validate
 from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import (
     DHGroup,
     DHKey,
@@ -166,7 +166,7 @@ def _remove(module, directory, name):
         if entry.startswith(prefix) and entry.endswith((".key", ".private")):
             removed.append(entry.rsplit(".", 1)[0])
             if not module.check_mode:
-                os.unlink(os.path.join(directory, entry))
+                _files.remove(os.path.join(directory, entry))
     return sorted(set(removed))
 
 

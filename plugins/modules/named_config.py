@@ -331,7 +331,7 @@ def run(module):
         for spec in changed:
             directory = os.path.dirname(spec["path"])
             if not os.path.isdir(directory):
-                os.makedirs(directory, 0o755)
+                _files.make_directory(directory, 0o755, group=None)
             _files.write_atomic(spec["path"], spec["content"], mode=int(spec["mode"], 8), group=spec["group"], owner=spec["owner"])
         config = read_config(named_conf, [spec["path"] for spec in files])
         _refuse_views(config, params, named_conf)
@@ -341,8 +341,7 @@ def run(module):
     except (DnsopsError, IOError, OSError) as exc:
         for path, snapshot in previous.items():
             if snapshot is None:
-                if os.path.exists(path):
-                    os.unlink(path)
+                _files.remove(path)
             else:
                 text, mode, uid, gid = snapshot
                 _files.write_atomic(path, text, mode=mode, owner=uid, group=gid)

@@ -175,7 +175,7 @@ def run(module):
         result.update(changed=bool(keys) or os.path.isdir(directory), keys=[], current="", current_file="")
         if not module.check_mode:
             for key in keys:
-                os.unlink(key["file"])
+                _files.remove(key["file"])
             if os.path.isdir(directory) and not os.listdir(directory):
                 os.rmdir(directory)
         return result
@@ -196,7 +196,7 @@ def run(module):
             keys = [key for key in keys if key not in retired]
             if not module.check_mode:
                 for key in retired:
-                    os.unlink(key["file"])
+                    _files.remove(key["file"])
             result["retired"] = [key["name"] for key in retired]
     if due:
         stamp = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).strftime("%Y%m%d%H%M%S")

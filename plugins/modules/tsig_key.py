@@ -101,7 +101,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dnsops.tkey.plugins.module_utils import _module, _validate
+from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _module, _validate
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import (
     ALGORITHMS,
     KeyFileError,
@@ -158,7 +158,7 @@ def run(module):
         if existing_text is not None:
             result["changed"] = True
             if not module.check_mode:
-                os.unlink(path)
+                _files.remove(path)
         diff = dict(before=before, after={"path": path, "state": "absent"})
     else:
         diff = dict(before=before, after={"path": path, "state": "present", "name": name, "algorithm": algorithm})
