@@ -394,19 +394,26 @@ def run(module):
                          if _files.read_text(path) != text or os.stat(path).st_mode & 0o7777 != mode)
         stale = [path for path in schedule_paths if path not in schedule and os.path.exists(path)]
         start_timer = scheduler == "systemd" and (bool(set(changed) & set(schedule)) or not _timer_running())
-        # the sandboxed agent cannot create its state and lock directories (their parents are read-only to it)
-        own = [os.path.dirname(config.get("state_file") or AGENT_STATE_FILE), os.path.dirname(config.get("lock_file") or AGENT_LOCK_FILE)]
-        missing = sorted(set(directory for directory in own if not os.path.isdir(directory))) if scheduler == "systemd" else []
+        # the sandboxed agent cannot create its state and lock directories (their parents are read-only to it), nor the
+        # metrics file's (0755: node_exporter reads it); a metrics directory another account can change is refused now
+        own = dict.fromkeys([os.path.dirname(config.get("state_file") or AGENT_STATE_FILE),
+                             os.path.dirname(config.get("lock_file") or AGENT_LOCK_FILE)], 0o750)
+        if config.get("metrics_file"):
+            metrics_dir = os.path.dirname(os.path.abspath(config["metrics_file"]))
+            own.setdefault(metrics_dir, 0o755)
+            if os.path.isdir(metrics_dir):
+                _files.check_directory(metrics_dir, purpose="write the metrics file")
+        missing = sorted(directory for directory in own if not os.path.isdir(directory))
         if not module.check_mode:
             for directory in missing:
-                os.makedirs(directory, 0o750)
+                _files.make_directory(directory, own[directory], group=None)
             for path in changed:
                 directory = os.path.dirname(path)
                 if not os.path.isdir(directory):
-                    os.makedirs(directory, 0o755)
+                    _files.make_directory(directory, 0o755, group=None)
                 _files.write_atomic(path, wanted[path][0], mode=wanted[path][1], group="root")
             for path in stale:
-                os.unlink(path)
+                _files.remove(path)
             if start_timer:
                 _systemctl("daemon-reload")
                 _systemctl("enable", "--now", "dnsops-tkey-renew.timer")
@@ -432,7 +439,7 @@ def run(module):
                 if os.path.isdir(path):
                     shutil.rmtree(path)
                 else:
-                    os.unlink(path)
+                    _files.remove(path)
             if any(path.startswith(UNIT_DIR) for path in changed) and os.path.isdir("/run/systemd/system"):
                 _systemctl("daemon-reload")
         result = dict(changed=bool(changed), files=changed, scheduler="none")

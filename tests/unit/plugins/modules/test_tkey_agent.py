@@ -218,7 +218,24 @@ def test_the_sandboxed_agent_finds_its_state_directory_made(run_module, host):
     assert not run_module(tkey_agent, args).changed
     cron = run_module(tkey_agent, dict(host["args"], config=dict(args["config"], state_file=str(host["tmp"] / "cron-state" / "s.json")),
                                        scheduler="cron"))
-    assert not os.path.exists(str(host["tmp"] / "cron-state")) and cron.changed  # unsandboxed, the agent makes it itself
+    assert os.path.isdir(str(host["tmp"] / "cron-state")) and cron.changed  # made at install under cron too
+
+
+def test_a_metrics_directory_another_account_can_change_is_refused_at_install(run_module, host):
+    shared = host["tmp"] / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    args = dict(host["args"], config=dict(host["args"]["config"], metrics_file=str(shared / "dnsops_tkey.prom")))
+    out = run_module(tkey_agent, args)
+    out.assert_clean_failure("refusing to write the metrics file")
+    assert os.listdir(str(shared)) == [] and not os.path.exists(args["config_file"])
+
+
+def test_the_metrics_directory_is_made_readable_for_node_exporter(run_module, host):
+    metrics = host["tmp"] / "metrics" / "dnsops_tkey.prom"
+    args = dict(host["args"], config=dict(host["args"]["config"], metrics_file=str(metrics)))
+    assert run_module(tkey_agent, args).changed
+    assert oct(os.stat(str(metrics.parent)).st_mode & 0o777) == "0o755"
 
 
 @pytest.mark.parametrize("address,allowed", [
