@@ -32,7 +32,8 @@ try:
 except ImportError:  # very old cryptography: nothing to silence
     _DHDeprecation = DeprecationWarning
 
-from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DHKeyError
+from ansible_collections.dnsops.tkey.plugins.module_utils import _files
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DHKeyError, DnsopsError
 
 KEY_RRTYPE = 25
 DH_ALGORITHM = 2
@@ -512,15 +513,14 @@ def load_key(path, private=True):
     """Read a DH key by its K-file base name (with or without .key); the .private too when PRIVATE."""
     directory, base = split_basename(path)
     stem = os.path.join(directory, base)
+    # named's directory is the bind group's to write in: bounded reads of regular files only, never through a link
     try:
-        with open(stem + ".key") as handle:
-            public_text = handle.read()
-        private_text = None
-        if private:
-            with open(stem + ".private") as handle:
-                private_text = handle.read()
-    except (IOError, OSError) as exc:
-        raise DHKeyError("cannot read DH key %s: %s" % (stem, exc.strerror or exc))
+        public_text = _files.read_text(stem + ".key")
+        private_text = _files.read_text(stem + ".private") if private else None
+    except DnsopsError as exc:
+        raise DHKeyError("cannot read DH key %s: %s" % (stem, exc))
+    if public_text is None or (private and private_text is None):
+        raise DHKeyError("cannot read DH key %s: %s does not exist" % (stem, stem + (".key" if public_text is None else ".private")))
     key = DHKey.from_texts(public_text, private_text, source=base)
     if key.basename != base:
         raise DHKeyError("%s: its content has key tag %05d and name %s; the file was renamed or edited" % (base, key.tag, key.name))

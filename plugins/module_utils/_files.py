@@ -35,8 +35,8 @@ from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DnsopsE
 
 KEY_MODE = 0o640
 KEY_GROUP = "bind"
-# Every file dnsops.tkey reads whole (keys, configuration, state) is a few kilobytes.
-READ_LIMIT = 1 << 20
+# Every file dnsops.tkey reads whole (keys, state, its own fragments) is far smaller: a bound on memory, not a format.
+READ_LIMIT = 16 << 20
 _MAX_LINKS = 40
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -79,7 +79,15 @@ def _group_name(gid):
         return "gid %d" % gid
 
 
-def _why_untrusted(info, final, trusted_gids):
+def _has_acl(fd):
+    """Whether the directory FD carries a POSIX access ACL (which may let other accounts write, whatever its mode)."""
+    try:
+        return bool(os.getxattr(fd, "system.posix_acl_access"))
+    except (OSError, AttributeError):
+        return False  # no ACL, or no extended attributes here
+
+
+def _why_untrusted(info, final, trusted_gids, fd=None):
     """Why another account could change what is in a directory with stat INFO, or None."""
     if info.st_uid not in (0, os.geteuid()):
         return "is owned by %s" % _user_name(info.st_uid)
@@ -87,6 +95,8 @@ def _why_untrusted(info, final, trusted_gids):
         return "is writable by the group %s" % _group_name(info.st_gid)
     if info.st_mode & stat.S_IWOTH and (final or not info.st_mode & stat.S_ISVTX):
         return "is writable by everyone"
+    if fd is not None and _has_acl(fd):
+        return "has an access ACL (getfacl shows who else may write there)"
     return None
 
 
@@ -116,7 +126,7 @@ def open_directory(directory, group=None, create_mode=None, purpose="write"):
     try:
         while True:
             final = not pending
-            reason = _why_untrusted(os.fstat(fd), final, base_gids | (final_gids if final else set()))
+            reason = _why_untrusted(os.fstat(fd), final, base_gids | (final_gids if final else set()), fd)
             if reason is not None:
                 raise UnsafePathError(
                     "refusing to %s in %s as root: %s %s, so another account could replace what is written there; "
@@ -134,7 +144,13 @@ def open_directory(directory, group=None, create_mode=None, purpose="write"):
                     child = os.open(name, _DIR_FLAGS, dir_fd=fd)
                     os.fchmod(child, create_mode)  # mkdir applies the umask
                 elif exc.errno in (errno.ELOOP, errno.ENOTDIR) and stat.S_ISLNK(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
-                    # a link in a directory only root can change is root's own: follow it, from /
+                    # a link is followed only if root (or we) made it: in a sticky directory such as /tmp, others may
+                    # place links they own (the kernel's protected_symlinks rule)
+                    owner = os.stat(name, dir_fd=fd, follow_symlinks=False).st_uid
+                    if owner not in (0, os.geteuid()):
+                        raise UnsafePathError(
+                            "refusing to %s in %s as root: %s is a symbolic link owned by %s; use a directory that only "
+                            "root can change" % (purpose, directory, os.path.join(walked, name), _user_name(owner)))
                     links += 1
                     if links > _MAX_LINKS:
                         raise DnsopsError("too many symbolic links in %s" % directory)
@@ -207,8 +223,13 @@ def _decode(data, path):
         raise DnsopsError("%s is not UTF-8 text; move it away and run again" % path)
 
 
-def read_text(path, limit=READ_LIMIT):
-    """The content of PATH (a regular file, not a link, at most LIMIT bytes), or None if it does not exist."""
+def read_text(path, limit=READ_LIMIT, follow=False):
+    """The content of PATH (a regular file, not a link, at most LIMIT bytes), or None if it does not exist.
+
+    FOLLOW: PATH may be a link (an operator's own configuration files), still only to a regular file of at most LIMIT.
+    """
+    if follow and os.path.islink(path):
+        path = os.path.realpath(path)
     directory, name = os.path.split(os.path.abspath(path))
     try:
         dir_fd = os.open(directory, _DIR_FLAGS)
@@ -292,13 +313,21 @@ def _temp_name(name):
     return ".%s.%s%s" % (name, "".join(alphabet[byte % len(alphabet)] for byte in os.urandom(8)), _TEMP_SUFFIX)
 
 
+_ANY_TEMP_RE = re.compile(r"^\..+\.[A-Za-z0-9_]{8}%s$" % re.escape(_TEMP_SUFFIX))
+STALE_AFTER = 600
+
+
 def _remove_stale_temps(dir_fd, name):
-    """Temporary files of NAME left by a killed run (they may hold a secret)."""
+    """Temporary files left by a killed run (they may hold a secret): NAME's at once, those of other files (key files
+    with a new name each time) once they are older than any write takes (STALE_AFTER seconds)."""
     pattern = _temp_pattern(name)
+    now = time.time()
     for entry in os.listdir(dir_fd):
-        if pattern.match(entry):
+        if pattern.match(entry) or _ANY_TEMP_RE.match(entry):
             try:
-                os.unlink(entry, dir_fd=dir_fd)
+                info = os.stat(entry, dir_fd=dir_fd, follow_symlinks=False)
+                if pattern.match(entry) or now - info.st_mtime > STALE_AFTER:
+                    os.unlink(entry, dir_fd=dir_fd)
             except OSError:
                 pass
 
@@ -360,6 +389,31 @@ def write_atomic(path, content, mode=KEY_MODE, group=KEY_GROUP, owner="root"):
             except OSError:
                 pass
         os.close(dir_fd)
+
+
+def remove_anywhere(path):
+    """Remove the file PATH where another account may control a directory on the way (a metrics file an earlier
+    release wrote there): no link is followed at any step, so what is removed lies where PATH says; True if it existed."""
+    parts = [part for part in os.path.abspath(path).split("/") if part]
+    try:
+        fd = os.open("/", _DIR_FLAGS)
+    except OSError:
+        return False
+    try:
+        for part in parts[:-1]:
+            child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = child
+        if stat.S_ISDIR(os.stat(parts[-1], dir_fd=fd, follow_symlinks=False).st_mode):
+            raise DnsopsError("cannot remove %s: it is a directory" % path)
+        os.unlink(parts[-1], dir_fd=fd)
+        return True
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+            return False
+        raise DnsopsError("cannot remove %s: %s" % (path, exc.strerror or exc))
+    finally:
+        os.close(fd)
 
 
 def remove(path):

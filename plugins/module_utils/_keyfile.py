@@ -16,7 +16,8 @@ import base64
 import binascii
 import re
 
-from ansible_collections.dnsops.tkey.plugins.module_utils._errors import KeyFileError
+from ansible_collections.dnsops.tkey.plugins.module_utils import _files
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DnsopsError, KeyFileError
 
 # tsig-keygen's algorithm names -> (wire name, secret octets tsig-keygen makes)
 ALGORITHMS = {
@@ -193,10 +194,11 @@ def select_key(keys, name=None, source="key file"):
 def read_key_file(path, name=None):
     """Read PATH and return its (only, or NAME) key statement."""
     try:
-        with open(path) as handle:
-            text = handle.read()
-    except (IOError, OSError) as exc:
-        raise KeyFileError("cannot read key file %s: %s; check the path" % (path, exc.strerror or exc))
+        text = _files.read_text(path)
+    except DnsopsError as exc:
+        raise KeyFileError("cannot read key file %s: %s; check the path" % (path, exc))
+    if text is None:
+        raise KeyFileError("cannot read key file %s: No such file or directory; check the path" % path)
     try:
         keys = parse_key_file(text, source="the file")
     except KeyFileError as exc:

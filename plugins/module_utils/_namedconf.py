@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.dnsops.tkey.plugins.module_utils import _files
 from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DnsopsError
 
 _TOKEN_RE = re.compile(
@@ -168,6 +169,7 @@ class Tree(Config):
     before dnsops.tkey's fragments exist: which files it includes, at the top level and inside options { }."""
 
     MAX_DEPTH = 20
+    CONF_LIMIT = 256 << 20  # a hosting provider's zone list of a million zones
 
     def __init__(self, path):
         self.included_top, self.included_in_options = set(), set()
@@ -176,11 +178,9 @@ class Tree(Config):
     def _read(self, path, depth, inside_options):
         if depth > self.MAX_DEPTH:
             raise DnsopsError("%s: includes nested more than %d deep" % (path, self.MAX_DEPTH))
-        try:
-            with open(path) as handle:
-                text = handle.read()
-        except (IOError, OSError) as exc:
-            raise DnsopsError("cannot read %s: %s" % (path, exc.strerror or exc))
+        text = _files.read_text(path, self.CONF_LIMIT, follow=True)  # the operator's files may be links; regular files, bounded
+        if text is None:
+            raise DnsopsError("cannot read %s: No such file or directory" % path)
         return self._expand(parse(text), depth, inside_options)
 
     def _expand(self, statements, depth, inside_options):

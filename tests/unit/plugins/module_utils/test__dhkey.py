@@ -210,3 +210,14 @@ def test_a_malformed_private_line_is_named_by_number_not_shown():
     with pytest.raises(DHKeyError, match="line 5 of the .private file") as info:
         DHKey.from_texts(key.public_text(), text)
     assert secret_line[:20] not in str(info.value)
+
+
+def test_a_key_file_replaced_by_a_link_to_dev_zero_is_an_error_not_a_memory_exhaustion(tmp_path):
+    """named's directory is the bind group's to write in: the DH key files there are read bounded, never via a link."""
+    from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import load_key  # pylint: disable=import-outside-toplevel
+
+    (tmp_path / "Kserver.+002+12345.key").symlink_to("/dev/zero")
+    (tmp_path / "Kserver.+002+12345.private").symlink_to("/dev/zero")
+    with pytest.raises(DHKeyError) as failure:
+        load_key(str(tmp_path / "Kserver.+002+12345.key"))
+    assert "symbolic link" in str(failure.value) and "\n" not in str(failure.value)

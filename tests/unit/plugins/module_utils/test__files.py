@@ -191,3 +191,56 @@ def test_make_directory_creates_missing_parents_with_the_mode(tmp_path):
     assert _mode(str(path)) == 0o750
     _files.make_directory(str(path), 0o700, group=None)  # an existing directory is left as it is
     assert _mode(str(path)) == 0o750
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="a link owned by another account needs root to make (CI runs as root)")
+def test_a_link_another_account_placed_in_a_sticky_directory_is_not_followed(tmp_path):
+    """/tmp-like directories may be passed through, but a link someone else put there must not redirect the write."""
+    sticky = tmp_path / "sticky"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    target = tmp_path / "root-only"
+    target.mkdir()
+    (sticky / "metrics").symlink_to(target)
+    os.lchown(str(sticky / "metrics"), NOBODY, NOBODY)
+    with pytest.raises(UnsafePathError, match="symbolic link owned by"):
+        _files.write_atomic(str(sticky / "metrics" / "dnsops_tkey.prom"), "x 1\n", mode=0o644, group=None)
+    assert os.listdir(str(target)) == []
+    os.lchown(str(sticky / "metrics"), 0, 0)  # root's own link there is followed
+    assert _files.write_atomic(str(sticky / "metrics" / "dnsops_tkey.prom"), "x 1\n", mode=0o644, group=None)
+
+
+def test_a_directory_with_an_access_acl_is_refused(tmp_path):
+    """An ACL can let another account write to a root:root 0755-looking directory: its group bits show only the mask."""
+    import struct  # pylint: disable=import-outside-toplevel
+
+    directory = tmp_path / "acl"
+    directory.mkdir()
+    entries = [(0x01, 7, 0xFFFFFFFF), (0x02, 7, NOBODY), (0x04, 5, 0xFFFFFFFF), (0x10, 7, 0xFFFFFFFF), (0x20, 5, 0xFFFFFFFF)]
+    try:
+        os.setxattr(str(directory), "system.posix_acl_access",
+                    struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *entry) for entry in entries))
+    except OSError as exc:
+        pytest.fail("this file system takes no POSIX ACL (%s); the tests need one that does (ext4, tmpfs)" % exc)
+    with pytest.raises(UnsafePathError, match="access ACL"):
+        _files.write_atomic(str(directory / "f"), "x\n", mode=0o644, group=None)
+
+
+def test_stale_temp_files_of_other_names_are_removed_once_old(tmp_path):
+    old = tmp_path / ".sec1-20261125000000.ns1.xfr.key.abcd1234.tmp"  # a static key file written under a new name
+    old.write_text("secret of a killed run\n")
+    os.utime(str(old), (1, 1))
+    fresh = tmp_path / ".other.key.abcd1234.tmp"
+    fresh.write_text("another writer, just now\n")
+    _files.write_atomic(str(tmp_path / "f"), "x\n", group=None)
+    assert not old.exists() and fresh.exists()
+
+
+def test_remove_anywhere_follows_no_link(tmp_path):
+    victim = tmp_path / "etc"
+    victim.mkdir()
+    (victim / "x.prom").write_text("keep\n")
+    (tmp_path / "prometheus").symlink_to(victim)
+    assert not _files.remove_anywhere(str(tmp_path / "prometheus" / "x.prom"))
+    assert (victim / "x.prom").exists()
+    assert _files.remove_anywhere(str(victim / "x.prom")) and not (victim / "x.prom").exists()
