@@ -36,8 +36,12 @@ class ActionModule(ActionBase):
         ))
         problems = check_zones(args["zones"], args["secondaries"], args["group"], args["primaries"])
         groups = task_vars.get("groups") or {}
-        secondaries, primaries = list(groups.get(args["group"]) or []), list(groups.get(PRIMARIES_GROUP) or [])
+        # the hosts the task names (the role's primary_secondaries, and this primary without a tkey_primaries group)
+        # and every host of the two groups
         hostvars = task_vars.get("hostvars") or {}
+        named = [host for host in args["secondaries"] if host in hostvars], [host for host in args["primaries"] or [] if host in hostvars]
+        secondaries = list(dict.fromkeys(named[0] + list(groups.get(args["group"]) or [])))
+        primaries = list(dict.fromkeys(named[1] + list(groups.get(PRIMARIES_GROUP) or [])))
         host_vars = dict((host, self._host_variables(hostvars, host)) for host in secondaries + primaries if host in hostvars)
         problems.extend(check_hosts(host_vars, secondaries, primaries, args["group"], PRIMARIES_GROUP))
         result.update(changed=False, problems=problems, records_checked=HAS_DNSPYTHON)

@@ -166,7 +166,8 @@ def renew_all(config, check=False, force=False, now=None, out=sys.stdout, err=sy
         try:
             # a key named has not been seen to use is proved on every run until it is, while named runs at all
             prove = entry["unproved"] and not check and named.running()
-            outcome = Rollover(primary, named, log=lambda line: _say(out, line)).run(force=force, check=check, prove=prove)
+            outcome = Rollover(primary, named, log=lambda line: _say(out, line)).run(force=force, check=check, prove=prove,
+                                                                                    check_signal=True)
         except RolloverError as exc:
             outcome, error = None, str(exc)
             if not check:
@@ -219,7 +220,11 @@ def renew_all(config, check=False, force=False, now=None, out=sys.stdout, err=sy
         state = dict((name, entry) for name, entry in state.items() if name in known)
         _files.write_atomic(config["state_file"], json.dumps(state, indent=1, sort_keys=True) + "\n", mode=0o600, group=None)
         if config["metrics_file"]:
-            _files.write_atomic(config["metrics_file"], render_metrics(state), mode=0o644, group=None)
+            try:  # monitoring never holds the keys back: the renewals are done and recorded by now
+                _files.write_atomic(config["metrics_file"], render_metrics(state), mode=0o644, group=None)
+            except DnsopsError as exc:
+                _say(err, "the metrics were not written: %s" % exc)
+                status_code = 1
     return status_code
 
 
@@ -239,8 +244,6 @@ def main(argv=None):
         if args.status:
             sys.stdout.write(json.dumps(status(config), indent=1, sort_keys=True) + "\n")
             return 0
-        if config["metrics_file"] and not args.check:  # refused before anything is done, not after a renewal
-            _files.check_directory(os.path.dirname(os.path.abspath(config["metrics_file"])), purpose="write the metrics file")
         if args.random_delay > 0:
             time.sleep(random.uniform(0, args.random_delay))
         directory = os.path.dirname(os.path.abspath(config["state_file"]))

@@ -14,6 +14,7 @@ each transfer named makes logs `zone Z/IN: transferred serial N: TSIG 'KEY'`; a 
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import time
@@ -34,7 +35,6 @@ _STATUS_RE = re.compile(r"transfer of '(?P<zone>[^/']+)/IN' from \S+: Transfer s
 RETRANSFER_EVERY = 5.0
 # named's log and the journal belong to other accounts (bind owns /var/log/named): never read more than this at once.
 LOG_READ_LIMIT = 4 << 20
-JOURNAL_LINES = 20000
 
 
 class LocalNamed(object):
@@ -107,9 +107,9 @@ class LocalNamed(object):
             return None
 
     def log_position(self):
-        """Where the xfer-in log ends now: (file size, 0), or for the journal (now, 0 lines read)."""
+        """Where the xfer-in log ends now: (file size, 0), or for the journal (now, no cursor yet)."""
         if self._journal_unit() is not None:
-            return (int(time.time()) - 1, 0)
+            return (int(time.time()) - 1, "")
         return (_files.size_of(self.xfer_log) if self.xfer_log else 0, 0)
 
     def _journal_unit(self):
@@ -122,11 +122,27 @@ class LocalNamed(object):
         """(complete lines logged after POSITION, the position after them); at most LOG_READ_LIMIT bytes a call."""
         unit = self._journal_unit()
         if unit is not None:
-            since, seen = position
-            data = _bounded_output(["journalctl", "-u", unit, "-o", "cat", "--no-pager", "-n", str(JOURNAL_LINES),
-                                    "--since", "@%d" % since], LOG_READ_LIMIT)
-            lines = data.decode("utf-8", "replace").splitlines()
-            return lines[seen:], (since, len(lines))
+            # one JSON object per entry with its cursor: the next call goes on after the last entry read, so a slice
+            # cut at LOG_READ_LIMIT loses nothing however busy the journal is
+            since, cursor = position
+            argv = ["journalctl", "-u", unit, "-o", "json", "--output-fields=MESSAGE", "--no-pager"]
+            argv += ["--after-cursor", cursor] if cursor else ["--since", "@%d" % since]
+            data = _bounded_output(argv, LOG_READ_LIMIT)
+            lines = []
+            for raw in data[:data.rfind(b"\n") + 1].splitlines():
+                try:
+                    entry = json.loads(raw)
+                except ValueError:
+                    continue
+                if not isinstance(entry, dict):
+                    continue
+                cursor = entry.get("__CURSOR") if isinstance(entry.get("__CURSOR"), str) else cursor
+                message = entry.get("MESSAGE")
+                if isinstance(message, list):  # journald's JSON for a message that is not valid UTF-8
+                    message = bytes(octet for octet in message if isinstance(octet, int) and 0 <= octet < 256).decode("utf-8", "replace")
+                if isinstance(message, str):
+                    lines.append(message)
+            return lines, (since, cursor)
         try:
             data, offset = _files.read_tail(self.xfer_log, position[0], LOG_READ_LIMIT)
         except (DnsopsError, TypeError) as exc:

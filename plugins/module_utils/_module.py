@@ -197,7 +197,15 @@ def write_file(module, path, content):
     """
     args = file_args(module, path)
     mode = _octal_mode(args["mode"])
-    _files.write_atomic(path, content, mode=0o600 if mode is None else mode, owner=args.get("owner"), group=args.get("group"))
+    owner, group = args.get("owner"), args.get("group")
+    if owner is None or group is None:  # not given: an existing file keeps its own (root:bind, so named can read it)
+        try:
+            info = os.stat(path, follow_symlinks=False)
+            owner = info.st_uid if owner is None else owner
+            group = info.st_gid if group is None else group
+        except OSError:
+            pass
+    _files.write_atomic(path, content, mode=0o600 if mode is None else mode, owner=owner, group=group)
     module.set_fs_attributes_if_different(args, True)
 
 

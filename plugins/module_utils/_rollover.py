@@ -68,6 +68,8 @@ PRIMARY_FIELDS = {
     "static_key_file": (str, ""),
     # the zone where the primary says, signed, that it runs BIND 9.18 (the primary role's primary_signal_zone)
     "signal_zone": (str, ""),
+    # the primary's tkey-domain: the name of a key being negotiated is known (and recorded) before the query leaves
+    "tkey_domain": (str, ""),
     # what a key switch still owes (reconfig, proof, deletions), recorded before each switch: default beside the key file
     "journal_file": (str, ""),
 }
@@ -116,6 +118,8 @@ class PrimarySettings(object):
                 setattr(self, field, _validate.path(getattr(self, field), "primary %s: %s" % (self.name, field)))
         if self.signal_zone:
             self.signal_zone = _validate.key_name(self.signal_zone, "primary %s: signal_zone" % self.name)
+        if self.tkey_domain:
+            self.tkey_domain = _validate.key_name(self.tkey_domain, "primary %s: tkey_domain" % self.name)
         self.lifetime = _tkey.parse_duration(self.lifetime, "primary %s: lifetime" % self.name)
         self.renew_before = _tkey.parse_duration(self.renew_before, "primary %s: renew_before" % self.name)
         if not 0 < self.port < 65536:
@@ -242,9 +246,11 @@ class Outcome(object):
 
 
 class Journal(object):
-    """What an interrupted key switch still owes, in a small file written atomically before each switch (no secret):
-    the new key's name, the superseded one and whether the primary still held it. The next run (agent or Ansible)
-    that finds it reconfigures named, proves the key in the files, deletes the keys left on the primary, and removes it.
+    """What an interrupted key switch still owes, in a small file written atomically before each step that could leave
+    something behind (no secret): 'left', the negotiated keys that must not stay on the primary once named is proved to
+    use the key in the files (the key being negotiated, the superseded one while the primary held it, a negotiated key
+    after a move to static keys). The next run (agent or Ansible) that finds it reconfigures named, proves the key in
+    the files, deletes every name of 'left' but that key on the primary, and removes the file.
     """
 
     def __init__(self, path):
@@ -283,7 +289,9 @@ def _differing(wanted):
 
 
 def _write(primary, wanted):
-    """The key file first: the key the primaries list names must be defined whenever named reads the list."""
+    """The key file first, then the list. Between the two renames the list still names the previous key, which the key
+    file no longer defines: named reading its configuration in that instant (a reload, a restart after a power cut)
+    fails to load the list, until the run, or the next one (journal), writes the list and reconfigures named."""
     for path in sorted(wanted, key=lambda path: path != primary.key_file):
         try:
             _files.write_atomic(path, wanted[path])
@@ -315,34 +323,64 @@ class Rollover(object):
         self.log = log or (lambda line: None)
         self.journal = Journal(primary.journal_file)
         self._allowed = set()  # what the primary's TKEY signal allowed in this run: "negotiate", "delete"
+        self._carry = []  # negotiated keys an interrupted switch left, to delete once named is proved
 
-    def run(self, force=False, check=False, prove=False):
-        """Keep the key current (see the module docstring); first finish a switch a killed run left owed (journal)."""
+    def run(self, force=False, check=False, prove=False, check_signal=False):
+        """Keep the key current (see the module docstring); first finish a switch a killed run left owed (journal).
+
+        CHECK_SIGNAL (the agent's --check): in check mode, ask the primary's signal too when a negotiation would
+        follow (Ansible's check mode does not: the primary play of the same run publishes it).
+        """
         pending = self.journal.read()
         if pending is None:
-            return self._run(force, check, prove)
+            return self._run(force, check, prove, check_signal)
         if check:
-            outcome = self._run(force, check=True, prove=False)
+            outcome = self._run(force, True, False, check_signal)
             if not outcome.changed:
                 outcome.changed, outcome.reason = True, "interrupted"
             return outcome
-        self.log("%s: finishing an interrupted key switch (new key %s, superseded %s)"
-                 % (self.primary.name, pending.get("new_key") or "unknown", pending.get("superseded_key") or "none"))
+        left = pending.get("left") if isinstance(pending.get("left"), list) else []
+        self._carry = [name for name in left if isinstance(name, str) and name]
+        self.log("%s: finishing an interrupted key switch (to %s; keys to delete once it is proved: %s)"
+                 % (self.primary.name, pending.get("new_key") or "unknown", ", ".join(self._carry) or "none"))
         running = self.named_ready and self.named.running()
-        outcome = self._run(force, check=False, prove=running)  # prove: named reconfigured, its transfer seen
-        if not running:
-            outcome.named_proof = "pending"
+        outcome = self._run(force, False, running, False)  # prove: named reconfigured, its transfer seen
         outcome.changed = True
         if outcome.reason == "current":
             outcome.reason = "interrupted"
-        left = [pending.get("new_key"), pending.get("negotiated_key")]
-        if pending.get("superseded_alive"):
-            left.append(pending.get("superseded_key"))
-        for name in dict.fromkeys(name for name in left if name and name != outcome.key_name):
-            if self._delete_left(name, outcome) and name == pending.get("superseded_key"):
-                outcome.superseded_key_name, outcome.deleted_superseded = name, True
-        self.journal.clear()
+        if not running or outcome.named_proof == "pending":
+            outcome.named_proof = "pending"
+            self._settle()  # named is not proved on the key in the files: the keys left stay until it is
+            return outcome
+        self._finish(outcome)
         return outcome
+
+    def _record(self, step, new_key, left, superseded=""):
+        """Write the journal before STEP: LEFT (and what an earlier interrupted switch left) must go once proved."""
+        self.journal.write(step=step, new_key=new_key, superseded_key=superseded,
+                           left=list(dict.fromkeys(self._carry + [name for name in left if name])))
+
+    def _settle(self):
+        """The switch is over but its proof is not: keep only what is still to delete (or nothing) in the journal."""
+        if self._carry:
+            self.journal.write(step="unproved", new_key="", superseded_key="", left=list(self._carry))
+        else:
+            self.journal.clear()
+
+    def _finish(self, outcome, done=()):
+        """named is proved on OUTCOME's key: delete every negotiated key left behind but it (and DONE), then the journal."""
+        for name in dict.fromkeys(self._carry):
+            if name != outcome.key_name and name not in done:
+                if self._delete_left(name, outcome) and not outcome.superseded_key_name:
+                    outcome.superseded_key_name, outcome.deleted_superseded = name, True
+        self._carry = []
+        self.journal.clear()
+
+    def _check_directories(self):
+        """Before any TKEY query: every file a switch writes can be written (else a new key would be left behind)."""
+        for path in (self.primary.key_file, self.primary.primaries_file):
+            _files.check_directory(os.path.dirname(os.path.abspath(path)), group=_files.KEY_GROUP, purpose="write %s" % path)
+        _files.make_directory(os.path.dirname(os.path.abspath(self.primary.journal_file)), 0o750, group=None)
 
     def _require_tkey(self, credential, negotiate=True):
         """Raise UnsupportedServer unless the primary's signal, asked once a run, allows this TKEY query now."""
@@ -372,7 +410,7 @@ class Rollover(object):
             self.log("%s: deleted %s, left by an interrupted switch" % (self.primary.name, name))
         return deleted
 
-    def _run(self, force, check, prove):
+    def _run(self, force, check, prove, check_signal=False):
         primary, outcome = self.primary, Outcome(self.primary)
         if primary.legacy_key_file and os.path.exists(primary.legacy_key_file):
             outcome.legacy_files = [primary.legacy_key_file]  # the role removes them once named.conf no longer needs them
@@ -394,6 +432,8 @@ class Rollover(object):
         outcome.files = _differing(_wanted_files(primary, current)) or [primary.key_file, primary.primaries_file]
         if check:
             outcome.negotiated = True
+            if check_signal and os.path.exists(primary.initial_key_file):
+                self._require_tkey(self._initial_key())  # a real run would be refused: say so now
             return outcome
         return self._renew(current, source, reason, outcome)
 
@@ -411,10 +451,14 @@ class Rollover(object):
             try:
                 if primary.method == "static" or current.metadata.get("method") == "static":
                     outcome.deleted_superseded = False  # the primary removes a static key itself; never a TKEY query
+                elif not _tkey.probe(self.server, _tkey.key_from_statement(current)):
+                    outcome.deleted_superseded = False  # the primary no longer has it (a restart): nothing to delete
+                elif check:
+                    outcome.deleted_superseded = True
                 else:
+                    # the signal is asked with the key itself (its identity is the initial key that made it)
                     self._require_tkey(_tkey.key_from_statement(current), negotiate=False)
-                    outcome.deleted_superseded = (_tkey.probe(self.server, _tkey.key_from_statement(current)) if check else
-                                                  _tkey.delete(self.server, current.name + ".", _tkey.key_from_statement(current)))
+                    outcome.deleted_superseded = _tkey.delete(self.server, current.name + ".", _tkey.key_from_statement(current))
             except TkeyError as exc:
                 outcome.warnings.append("the key %s could not be deleted on %s (%s); it expires on its own" % (current.name, primary.name, exc))
         outcome.changed = bool(outcome.files) or outcome.deleted_superseded
@@ -422,6 +466,10 @@ class Rollover(object):
             _write(primary, wanted)
             if outcome.files and self.named.running():
                 self.named.reconfig()
+            pending = self.journal.read()  # an interrupted switch's keys go with the revocation
+            if pending is not None:
+                self._carry = [name for name in pending.get("left", []) if isinstance(name, str) and name and name != outcome.superseded_key_name]
+                self._finish(Outcome(primary))
         return outcome
 
     def _keep(self, current, source, outcome, check, prove):
@@ -478,7 +526,7 @@ class Rollover(object):
             return outcome
         previous = dict((path, _files.read_text(path)) for path in wanted)
         negotiated = current.name if current is not None and current.metadata.get("method") != "static" else ""
-        self.journal.write(new_key="", superseded_key="", superseded_alive=False, negotiated_key=negotiated, method="static")
+        self._record("switch to a static key", statement.name, [negotiated], superseded=negotiated)
         try:
             _write(primary, wanted)
             self.log("%s: static key %s (%s), written" % (primary.name, statement.name, outcome.reason))
@@ -489,9 +537,13 @@ class Rollover(object):
                 outcome.zone_failures, outcome.named_proof = self._prove(statement.name, _tkey.key_from_statement(statement))
         except (NamedError, TkeyError) as exc:
             raise self._roll_back(current, outcome.reason, previous, None, None, exc, new_name=statement.name)
+        if outcome.named_proof == "pending":
+            self._carry = list(dict.fromkeys(self._carry + [name for name in (negotiated,) if name]))
+            self._settle()  # the negotiated key goes once named is seen to use the static one
+            return outcome
         if negotiated:
             outcome.deleted_superseded = self._delete_negotiated(current, outcome)
-        self.journal.clear()
+        self._finish(outcome, done=[negotiated])
         return outcome
 
     def _delete_negotiated(self, current, outcome):
@@ -523,13 +575,28 @@ class Rollover(object):
     def _renew(self, current, source, reason, outcome):
         primary, server = self.primary, self.server
         credential = self._initial_key()
+        self._check_directories()
         self._require_tkey(credential)
-        key = _tkey.negotiate_proved(server, credential, primary.key_name, server_key=primary.server_key(), lifetime=primary.lifetime)
+        superseded = current.name if current is not None and reason != "rejected" else ""  # alive on the primary
+
+        def before_sending(qname):
+            # a kill from here on leaves a key switch owed: the next run finishes it (run), knowing the new key's name
+            if primary.tkey_domain:
+                name = ".".join([label.decode("ascii") for label in qname.labels[:-1]] + [primary.tkey_domain])
+                self._record("negotiate", name, [name, superseded], superseded=superseded)
+
+        key = _tkey.negotiate_proved(server, credential, primary.key_name, server_key=primary.server_key(), lifetime=primary.lifetime,
+                                     before_sending=before_sending)
         self.hide(key.secret_b64)
         outcome.negotiated = True
-        # from here on a killed run leaves a key switch owed: the next run finishes it (run)
-        self.journal.write(new_key=key.name, superseded_key=current.name if current is not None else "",
-                           superseded_alive=current is not None and reason != "rejected", negotiated_key="", method="tkey")
+        try:
+            self._record("switch", key.name, [key.name, superseded], superseded=superseded)
+        except DnsopsError as exc:
+            try:
+                _tkey.delete(server, key.name + ".", credential)
+            except TkeyError:
+                pass  # it expires on its own
+            raise RolloverError("%s: the new key %s could not be recorded (%s); it was deleted on the primary again" % (primary.name, key.name, exc))
         statement = key.statement(server, primary.key_name)
         wanted = _wanted_files(primary, statement)
         previous = dict((path, _files.read_text(path)) for path in wanted)
@@ -548,16 +615,16 @@ class Rollover(object):
                 outcome.zone_failures, outcome.named_proof = self._prove(key.name, key.tsig())
         except (NamedError, TkeyError) as exc:
             raise self._roll_back(current, reason, previous, key, credential, exc)
-        if current is not None and reason != "rejected":
-            if outcome.named_proof == "pending":
-                outcome.warnings.append("the superseded key %s stays on %s until it expires: named's switch to the new key "
-                                        "is proved after named.conf" % (current.name, primary.name))
-            else:
-                try:
-                    outcome.deleted_superseded = _tkey.delete(server, current.name + ".", credential)
-                except TkeyError as exc:  # the new key works; the old one expires on its own
-                    outcome.warnings.append("the superseded key %s could not be deleted on %s: %s" % (current.name, primary.name, exc))
-        self.journal.clear()
+        if outcome.named_proof == "pending":
+            self._carry = list(dict.fromkeys(self._carry + [name for name in (superseded,) if name]))
+            self._settle()  # the superseded key goes once named is seen to use the new one (the role's next step)
+            return outcome
+        if superseded:
+            try:
+                outcome.deleted_superseded = _tkey.delete(server, superseded + ".", credential)
+            except TkeyError as exc:  # the new key works; the old one expires on its own
+                outcome.warnings.append("the superseded key %s could not be deleted on %s: %s" % (superseded, primary.name, exc))
+        self._finish(outcome, done=[superseded])
         return outcome
 
     def _prove(self, key_name, tsig):
@@ -616,12 +683,12 @@ class Rollover(object):
                     _tkey.delete(self.server, key.name + ".", credential)
                 except TkeyError:
                     pass  # it expires on its own
-                self.journal.clear()
+                self._settle()
                 return RolloverError("%s: the new key %s could not be put in place (%s); it was deleted on the primary again"
                                      % (name, new_name, cause))
             kept = ("the new key stays, since the primary no longer accepts the previous one" if current is not None else
                     "the new key stays (there was no previous one)")
-            self.journal.clear()  # the new key is the one in use now; the agent proves it on each run until named does
+            self._settle()  # the new key is the one in use now; the agent proves it on each run until named does
             return RolloverError("%s: the new key %s does not work for named (%s); %s" % (name, new_name, cause, kept))
         try:
             for path in sorted(previous, key=lambda path: path != self.primary.key_file):
@@ -639,7 +706,7 @@ class Rollover(object):
                 _tkey.delete(self.server, key.name + ".", credential)
             except TkeyError:
                 pass  # it expires on its own
-        self.journal.clear()
+        self._settle()
         return RolloverError("%s: the new key %s does not work for named (%s); the previous key %s is back in place%s"
                              % (name, new_name, cause, current.name, " and the new one deleted" if key is not None else ""),
                              rolled_back=True)

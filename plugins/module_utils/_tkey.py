@@ -262,8 +262,11 @@ def _server_key_from(response, client, server):
     return candidates[0]
 
 
-def negotiate(server, credential, base_name, server_key=None, client_key=None, group=None, lifetime=30 * 86400, now=None):
+def negotiate(server, credential, base_name, server_key=None, client_key=None, group=None, lifetime=30 * 86400, now=None,
+              before_sending=None):
     """Agree on a new HMAC-MD5 key with the server by TKEY mode 2; return a NegotiatedKey.
+
+    BEFORE_SENDING(qname), if given, is called before each TKEY query leaves (the engine records the key's name).
 
     CREDENTIAL is the dnspython TSIG key that signs the query (the initial key). The DH group comes
     from SERVER_KEY (which is then pinned), CLIENT_KEY or GROUP; with none of them the well-known
@@ -288,7 +291,7 @@ def negotiate(server, credential, base_name, server_key=None, client_key=None, g
     last_error = None
     for candidate in groups:
         try:
-            return _negotiate_in_group(server, credential, base_name, candidate, server_key, client_key, lifetime, now)
+            return _negotiate_in_group(server, credential, base_name, candidate, server_key, client_key, lifetime, now, before_sending)
         except TkeyRefused as exc:
             if exc.code != 17 or len(groups) == 1:
                 raise
@@ -299,7 +302,7 @@ def negotiate(server, credential, base_name, server_key=None, client_key=None, g
     )
 
 
-def _negotiate_in_group(server, credential, base_name, group, server_key, client_key, lifetime, now):
+def _negotiate_in_group(server, credential, base_name, group, server_key, client_key, lifetime, now, before_sending=None):
     now = _now() if now is None else now
     qname = request_name(base_name, now)
     if client_key is not None:
@@ -311,6 +314,8 @@ def _negotiate_in_group(server, credential, base_name, group, server_key, client
     nonce = os.urandom(NONCE_OCTETS)
     query = _build_dh_query(qname, client, nonce, inception, expiration, credential)
     what = "TKEY negotiation"
+    if before_sending is not None:
+        before_sending(qname)
     response = server.send(query, what)
     error = _rcode_error(response, server, what)
     if error is not None:

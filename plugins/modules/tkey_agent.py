@@ -375,6 +375,17 @@ def _check_config(config):
         raise OptionError("config.primaries names a primary twice")
 
 
+def _previous_metrics_file(config_file):
+    """The metrics file the installed configuration names, or None."""
+    try:
+        text = _files.read_text(config_file)
+        config = json.loads(text) if text else None
+    except (ValueError, _errors.DnsopsError):
+        return None
+    value = config.get("metrics_file") if isinstance(config, dict) else None
+    return value if isinstance(value, str) and value.startswith("/") else None
+
+
 def run(module):
     params = module.params
     library_dir, command, config_file = params["library_dir"], params["command"], params["config_file"]
@@ -393,6 +404,7 @@ def run(module):
         changed = sorted(path for path, (text, mode) in wanted.items()
                          if _files.read_text(path) != text or os.stat(path).st_mode & 0o7777 != mode)
         stale = [path for path in schedule_paths if path not in schedule and os.path.exists(path)]
+        previous_metrics = _previous_metrics_file(config_file)  # before the new configuration replaces it
         start_timer = scheduler == "systemd" and (bool(set(changed) & set(schedule)) or not _timer_running())
         # the sandboxed agent cannot create its state and lock directories (their parents are read-only to it), nor the
         # metrics file's (0755: node_exporter reads it); a metrics directory another account can change is refused now
@@ -419,6 +431,10 @@ def run(module):
                 _systemctl("enable", "--now", "dnsops-tkey-renew.timer")
                 if set(changed) & set(schedule):
                     _systemctl("restart", "dnsops-tkey-renew.timer")  # a new interval takes effect now
+        if previous_metrics and previous_metrics != config.get("metrics_file") and os.path.lexists(previous_metrics):
+            stale.append(previous_metrics)  # node_exporter would export its frozen values for ever
+            if not module.check_mode:
+                _files.remove_anywhere(previous_metrics)
         changed = sorted(set(changed) | set(stale) | set(missing))
         result = dict(changed=bool(changed) or start_timer, files=changed, scheduler=scheduler)
     else:
@@ -438,6 +454,8 @@ def run(module):
             for path in changed:
                 if os.path.isdir(path):
                     shutil.rmtree(path)
+                elif path in (metrics, params["metrics_file"]):
+                    _files.remove_anywhere(path)  # an earlier release may have written it where others can change things
                 else:
                     _files.remove(path)
             if any(path.startswith(UNIT_DIR) for path in changed) and os.path.isdir("/run/systemd/system"):

@@ -99,7 +99,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _module, _tkey
-from ansible_collections.dnsops.tkey.plugins.module_utils._errors import OptionError
+from ansible_collections.dnsops.tkey.plugins.module_utils._errors import OptionError, PeerRejectedKey
 from ansible_collections.dnsops.tkey.plugins.module_utils._keyfile import check_key_name, read_key_file
 
 
@@ -129,8 +129,14 @@ def run(module):
         )
 
     if not module.check_mode:
-        _module.refuse_unsafe_server(params, server, signer, negotiate=False)  # no TKEY to BIND 9.19 and later
-        deleted = _tkey.delete(server, key_name + ".", signer)
+        try:
+            _module.refuse_unsafe_server(params, server, signer, negotiate=False)  # no TKEY to BIND 9.19 and later
+        except PeerRejectedKey:
+            if own_key is None:
+                raise
+            deleted = False  # the signal asked with the key itself got BADKEY: the server no longer has it
+        else:
+            deleted = _tkey.delete(server, key_name + ".", signer)
     elif own_key is not None:
         deleted = _tkey.probe(server, own_key)
     else:

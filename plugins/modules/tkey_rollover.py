@@ -75,6 +75,11 @@ options:
             runs BIND 9.18 (and, to negotiate, that it uses the tkey method) at that moment; a C(version.bind) that
             says 9.19 or later is refused too. Without it no TKEY query is sent at all.
         type: str
+      tkey_domain:
+        description:
+          - The primary's C(tkey-domain). With it, the name a new key will have is recorded before the TKEY query
+            leaves, so a run killed before it heard the answer leaves no key on the primary.
+        type: str
       journal_file:
         description:
           - Where a key switch records, before it starts, what it still owes (reconfig, proof, deleting the keys left
@@ -278,6 +283,7 @@ PRIMARY_SPEC = dict(
     server_public_key=dict(type="str"),
     bind_version=dict(type="str"),
     signal_zone=dict(type="str"),
+    tkey_domain=dict(type="str"),
     journal_file=dict(type="path"),
     initial_key_file=dict(type="path", required=True),
     key_file=dict(type="path", required=True),

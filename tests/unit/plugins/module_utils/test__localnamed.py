@@ -50,3 +50,35 @@ def test_a_sparse_log_of_gigabytes_costs_one_slice(tmp_path):
 def test_the_journal_output_is_bounded(monkeypatch):
     data = _localnamed._bounded_output(["yes", "x" * 100], 4096)
     assert len(data) == 4096
+
+
+JOURNALCTL = r"""#!/usr/bin/python3
+# A stand-in journalctl: entries 0..N-1 of named, each with a cursor; --after-cursor c<i> starts after entry i.
+import json, sys
+args = sys.argv[1:]
+start = int(args[args.index("--after-cursor") + 1][1:]) + 1 if "--after-cursor" in args else 0
+with open(sys.argv[0] + ".count") as handle:
+    count = int(handle.read())
+for index in range(start, count):
+    message = "zone example.test/IN: transferred serial %d: TSIG 'k1'" % index
+    print(json.dumps({"__CURSOR": "c%d" % index, "MESSAGE": message if index % 7 else list(message.encode())}))
+"""
+
+
+def test_the_journal_is_read_from_a_cursor_so_a_busy_journal_loses_no_line(tmp_path, monkeypatch):
+    """With -n and a count of lines seen, more than N new lines since the proof started made every later read empty."""
+    fake = tmp_path / "journalctl"
+    fake.write_text(JOURNALCTL)
+    fake.chmod(0o755)
+    (tmp_path / "journalctl.count").write_text("300")
+    monkeypatch.setenv("PATH", "%s:%s" % (tmp_path, __import__("os").environ["PATH"]))
+    monkeypatch.setattr(_localnamed, "LOG_READ_LIMIT", 40 * 100)  # about 40 entries a read
+    named = LocalNamed(xfer_log="journal")
+    position, seen = named.log_position(), []
+    for _round in range(20):
+        lines, position = named._log_lines_since(position)
+        seen += lines
+    assert len(seen) == 300 and seen[-1].endswith("serial 299: TSIG 'k1'") and position[1] == "c299"
+    (tmp_path / "journalctl.count").write_text("302")
+    lines, position = named._log_lines_since(position)
+    assert [line.split("serial ")[1][:3] for line in lines] == ["300", "301"]

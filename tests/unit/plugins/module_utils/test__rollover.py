@@ -52,6 +52,9 @@ class Secondary(object):
         self.hidden = hidden
         return outcome
 
+    def engine_revoke(self, check=False):
+        return _rollover.Rollover(_rollover.PrimarySettings(self.settings), self.named).revoke(check=check)
+
     def files(self):
         return tuple(_files.read_text(self.settings[path]) for path in ("key_file", "primaries_file"))
 
@@ -516,16 +519,71 @@ def test_check_mode_reports_an_interrupted_switch_as_a_change(secondary, primary
     assert check.changed and check.reason == "interrupted" and primary.count("negotiate") == 0 and primary.count("delete") == 0
 
 
-def test_an_interrupted_switch_while_named_is_stopped_is_finished_without_a_proof(secondary, primary, settings, monkeypatch):
+def test_an_interrupted_switch_while_named_is_stopped_keeps_the_old_key_until_named_is_proved(secondary, primary, settings, monkeypatch):
+    """Nothing proves named's use of the new key while it is stopped: the superseded key stays until a run can."""
     old = _settled(secondary).key_name
+    journal = os.path.join(os.path.dirname(settings["key_file"]), "pending-ns1.json")
     with monkeypatch.context() as patch:
         _kill_after(patch, secondary.named, "reconfig")
         with pytest.raises(Killed):
             secondary.run(force=True)
     secondary.named.is_running = False
+    waiting = secondary.run()
+    assert waiting.named_proof == "pending" and primary.knows(old) and os.path.exists(journal)
+    secondary.named.is_running = True
     healed = secondary.run()
-    assert healed.named_proof == "pending" and not primary.knows(old)
-    assert not os.path.exists(os.path.join(os.path.dirname(settings["key_file"]), "pending-ns1.json"))
+    assert healed.named_proof == "done" and not primary.knows(old) and not os.path.exists(journal)
+    assert _live_keys(primary) == [secondary.key_name()]
+
+
+def test_a_kill_just_after_the_tkey_query_left_is_healed_too(secondary, primary, settings, monkeypatch):
+    """With the primary's tkey-domain known, the key's name is recorded before the query leaves: a key the primary made
+    for a run killed before it heard the answer is deleted by the next run."""
+    settings["tkey_domain"] = "server"
+    old = _settled(secondary).key_name
+    real = primary.exchange
+
+    def answer_then_die(query, server):
+        response = real(query, server)
+        if query.question[0].rdtype == 249:  # TKEY
+            raise Killed("after the primary made the key")
+        return response
+
+    with monkeypatch.context() as patch:
+        patch.setattr(primary, "exchange", answer_then_die)
+        with pytest.raises(Killed):
+            secondary.run(force=True)
+    assert len(_live_keys(primary)) == 2  # the orphan and the key in use
+    healed = secondary.run()
+    assert healed.reason == "interrupted" and _live_keys(primary) == [old] and secondary.key_name() == old
+
+
+def test_a_journal_that_cannot_be_written_sends_no_tkey(secondary, primary, settings, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    settings["journal_file"] = str(shared / "pending-ns1.json")
+    primary.log.clear()
+    with pytest.raises(_errors.UnsafePathError):
+        secondary.run()
+    assert primary.count("negotiate") == 0 and primary.count("signal") == 0 and _live_keys(primary) == []
+
+
+def test_the_agent_check_mode_asks_the_signal(secondary, primary):
+    _settled(secondary)
+    primary.restart()
+    primary.signal = None
+    assert secondary.run(check=True).negotiated  # Ansible's check mode: the primary play of the run publishes it
+    with pytest.raises(_errors.UnsupportedServer):
+        secondary.run(check=True, check_signal=True)
+    assert primary.count("negotiate") == 0
+
+
+def test_revoke_of_a_key_the_primary_lost_is_quiet(secondary, primary):
+    _settled(secondary)
+    primary.restart()
+    revoked = secondary.engine_revoke()
+    assert not revoked.deleted_superseded and revoked.warnings == [] and primary.count("delete") == 0
 
 
 def test_the_journal_holds_no_secret(secondary, settings, monkeypatch):

@@ -290,3 +290,26 @@ def test_systemd_analyze_security_rates_the_service_2_or_lower(run_module, host)
         pytest.skip("this systemd-analyze has no --offline (systemd before 250)")
     exposure = re.findall(r"Overall exposure level for \S+: ([0-9]+\.[0-9])", proc.stdout)
     assert exposure and float(exposure[0]) <= 2.0, proc.stdout
+
+
+def test_a_changed_metrics_path_removes_the_old_file_even_where_others_can_change_things(run_module, host):
+    """An earlier release documented /var/lib/prometheus/node-exporter: moving away from it, or turning the agent off,
+    must not fail on that directory, and the old file must not be exported frozen for ever."""
+    old_dir = host["tmp"] / "prometheus" / "node-exporter"
+    old_dir.mkdir(parents=True)
+    old_dir.chmod(0o777)
+    old = old_dir / "dnsops_tkey.prom"
+    old.write_text("dnsops_tkey_key_accepted 1\n")
+    args = host["args"]
+    installed = json.loads(json.dumps(args["config"]))
+    installed["metrics_file"] = str(old)
+    os.makedirs(os.path.dirname(args["config_file"]))
+    with open(args["config_file"], "w") as handle:
+        json.dump(installed, handle)
+    out = run_module(tkey_agent, args)
+    assert out.changed and str(old) in out["files"] and not old.exists()
+    old.write_text("dnsops_tkey_key_accepted 1\n")
+    with open(args["config_file"], "w") as handle:
+        json.dump(installed, handle)
+    gone = run_module(tkey_agent, dict(args, state="absent"))
+    assert not gone.failed and not old.exists()

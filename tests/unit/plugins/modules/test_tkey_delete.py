@@ -163,3 +163,12 @@ def test_a_deletion_needs_a_server_that_says_it_runs_9_18(run_module, named, neg
     named.signal = {"bind": "9.18.49", "method": "static"}
     out = run_module(tkey_delete, dict(server="192.0.2.1", key_file=path, signal_zone=SIGNAL_ZONE))
     assert out.changed and out["deleted"] and not named.knows(key.name)
+
+
+def test_deleting_a_key_the_server_lost_with_the_signal_is_idempotent(run_module, named, negotiated):
+    """The signal is asked with the key itself; after a restart that key is unknown (BADKEY): nothing to delete."""
+    key, path = negotiated
+    named.version = None
+    named.restart()
+    out = run_module(tkey_delete, dict(server="192.0.2.1", key_file=path, signal_zone=SIGNAL_ZONE))
+    assert not out.failed and not out.changed and not out["deleted"] and named.count("delete") == 0

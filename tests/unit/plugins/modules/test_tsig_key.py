@@ -115,3 +115,14 @@ def test_check_mode_predicts_a_key_in_a_directory_an_earlier_task_would_make(run
     assert run_module(tsig_key, dict(name="k", path=path), check=True).changed
     assert not os.path.exists(os.path.dirname(path))
     run_module(tsig_key, dict(name="k", path=path)).assert_clean_failure("does not exist")
+
+
+def test_a_new_secret_keeps_the_file_readable_by_named(run_module, path):
+    """A rewritten key file kept root:root (named, running as bind, could not read it) when no group was given."""
+    import grp  # pylint: disable=import-outside-toplevel
+
+    run_module(tsig_key, dict(name="tkeyinit", path=path))
+    bind = grp.getgrnam("bind").gr_gid
+    assert os.stat(path).st_gid == bind
+    assert run_module(tsig_key, dict(name="tkeyinit", path=path, regenerate=True)).changed
+    assert os.stat(path).st_gid == bind and _mode(path) == "0o640"
