@@ -166,8 +166,8 @@ def renew_all(config, check=False, force=False, now=None, out=sys.stdout, err=sy
         try:
             # a key named has not been seen to use is proved on every run until it is, while named runs at all
             prove = entry["unproved"] and not check and named.running()
-            outcome = Rollover(primary, named, log=lambda line: _say(out, line)).run(force=force, check=check, prove=prove,
-                                                                                    check_signal=True)
+            engine = Rollover(primary, named, log=lambda line: _say(out, line))
+            outcome = engine.run(force=force, check=check, prove=prove, check_signal=True)
         except RolloverError as exc:
             outcome, error = None, str(exc)
             if not check:
