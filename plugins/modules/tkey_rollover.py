@@ -283,7 +283,7 @@ PRIMARY_SPEC = dict(
     server_public_key=dict(type="str"),
     bind_version=dict(type="str"),
     signal_zone=dict(type="str"),
-    tkey_domain=dict(type="str"),
+    tkey_domain=dict(type="str", no_log=False),
     journal_file=dict(type="path"),
     initial_key_file=dict(type="path", required=True),
     key_file=dict(type="path", required=True),
