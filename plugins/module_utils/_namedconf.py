@@ -14,6 +14,7 @@ The printed configuration holds key secrets: nothing here returns or quotes a ke
 
 from __future__ import annotations
 
+import glob
 import re
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _files
@@ -171,8 +172,11 @@ class Tree(Config):
     MAX_DEPTH = 20
     CONF_LIMIT = 256 << 20  # a hosting provider's zone list of a million zones
 
-    def __init__(self, path):
+    def __init__(self, path, skip=()):
+        """SKIP: files whose includes are recorded but whose content is not read (dnsops.tkey's own fragments): what is
+        left is the operator's own configuration."""
         self.included_top, self.included_in_options = set(), set()
+        self.skip = set(skip)
         self.statements = self._read(path, 0, inside_options=False)
 
     def _read(self, path, depth, inside_options):
@@ -187,11 +191,17 @@ class Tree(Config):
         out = []
         for statement in statements:
             if statement.keyword == "include" and statement.name:
-                (self.included_in_options if inside_options else self.included_top).add(statement.name)
-                try:
-                    out.extend(self._read(statement.name, depth + 1, inside_options))
-                except DnsopsError:
-                    pass  # not there yet (a dnsops.tkey fragment before the first run), or not readable
+                # BIND 9.18 expands glob patterns in include (include "/etc/bind/zones.d/*.conf";), in sorted order
+                paths = sorted(glob.glob(statement.name)) if glob.has_magic(statement.name) else [statement.name]
+                included = self.included_in_options if inside_options else self.included_top
+                included.update([statement.name] + paths)
+                for path in paths:
+                    if path in self.skip:
+                        continue
+                    try:
+                        out.extend(self._read(path, depth + 1, inside_options))
+                    except DnsopsError:
+                        pass  # not there yet (a dnsops.tkey fragment before the first run), or not readable
                 continue
             if statement.block is not None:
                 statement.block = self._expand(statement.block, depth, inside_options or statement.keyword == "options")

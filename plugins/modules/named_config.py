@@ -20,6 +20,12 @@ description:
     exist) - if it does not include a fragment where O(files[].include) says, or a zone lacks what O(require) says, or
     it uses views, the module fails naming the exact lines to add, and nothing changes. O(check_only) stops there
     (the roles do this first, before they make any key), returning what they need (RV(directory), RV(xfer_log)).
+  - Every fragment the operator's named.conf may include (O(files[].include) V(top) or V(options)) always exists and
+    loads. With O(check_only) (the roles' first step) one that does not exist yet is created with its
+    O(files[].placeholder) before any message names it, and a failed write puts back the previous content, or the
+    placeholder, never leaving an include that points at nothing (a named restart in between would fail).
+  - A zone a fragment defines that the operator's own configuration defines too is refused before anything is
+    written, in one line naming the zone ("zone already exists" would otherwise only come after writing).
   - C(named-checkconf -p) prints key secrets, so its output is never returned, logged or quoted.
   - "When C(named-checkconf) (or a O(files[].validate) command) refuses, its reason is shown, but a line about a file
     that is neither one of O(files) nor O(named_conf) without the words BIND quotes from it (for example
@@ -72,6 +78,12 @@ options:
         type: str
         default: none
         choices: [top, options, none]
+      placeholder:
+        description:
+          - For a fragment the operator includes, harmless content named loads when the fragment does not exist yet
+            (for example an ACL of C(none) for each name the operator's zones use). Written by O(check_only) when the
+            file is missing, and put back instead of removing the file when a write fails.
+        type: str
   require:
     description:
       - What the managed zones of the operator's configuration must say, checked after writing.
@@ -138,7 +150,8 @@ xfer_log:
   returned: when the configuration could be read
   type: str
 absent_files:
-  description: The files of O(files) that do not exist yet (with O(check_only)).
+  description: The files of O(files) that did not exist before this task (with O(check_only); placeholders are written for
+    those that have one).
   returned: with O(check_only)
   type: list
   elements: str
@@ -282,6 +295,35 @@ def _missing(config, files, require, named_conf):
     return lines
 
 
+def _place_holders(specs):
+    """Write each spec's placeholder (the ones that have one); the paths written."""
+    placed = []
+    for spec in specs:
+        if spec.get("placeholder") is None:
+            continue
+        directory = os.path.dirname(spec["path"])
+        if not os.path.isdir(directory):
+            _files.make_directory(directory, 0o755, group=None)
+        _files.write_atomic(spec["path"], spec["placeholder"], mode=int(spec["mode"], 8), group=spec["group"], owner=spec["owner"])
+        placed.append(spec["path"])
+    return placed
+
+
+def _clashes(tree, files, named_conf):
+    """The zones a fragment would define that the operator's own configuration (TREE, without the fragments) defines."""
+    lines = []
+    for spec in files:
+        if spec["include"] != "top":
+            continue
+        for statement in parse(spec["content"]):
+            if statement.keyword == "zone" and statement.name and tree.zone(statement.name) is not None:
+                lines.append('zone "%s" is in %s already, and dnsops.tkey would define it in %s: remove it from %s, or let '
+                             "dnsops.tkey manage only its transfers (on a primary: list it in tkey_zones without records or "
+                             "file; on a secondary: secondary_zone_statements: false)"
+                             % (statement.name, named_conf, spec["path"], named_conf))
+    return lines
+
+
 def _refuse_views(config, params, named_conf):
     if config.views and not params["views"]:
         raise DnsopsError(
@@ -302,21 +344,28 @@ def run(module):
         _validate.account(spec["group"], where + ".group")
         if not params["check_only"] and spec["include"] != "none" and not spec["content"].strip():
             raise OptionError("%s is empty; a fragment must define something" % spec["path"])
-    # the operator's configuration as it is: does it use the fragments? (nothing has been written yet)
+    absent = [spec["path"] for spec in files if not os.path.lexists(spec["path"])]
     writes_named_conf = any(os.path.abspath(spec["path"]) == os.path.abspath(named_conf) for spec in files)
+    placed = []
+    if params["check_only"] and not module.check_mode and not writes_named_conf:
+        # every fragment a message below may name exists, and loads, before the message: the operator adds the line,
+        # and named restarts fine even if no run ever succeeds
+        placed = _place_holders([spec for spec in files if spec["path"] in absent])
+    # the operator's configuration as it is: does it use the fragments? (nothing else has been written yet)
     if not writes_named_conf and os.path.exists(named_conf):
-        tree = Tree(named_conf)
+        tree = Tree(named_conf, skip=[spec["path"] for spec in files])
         _refuse_views(tree, params, named_conf)
-        missing = _missing(tree, files, params["require"], named_conf)
+        missing = _clashes(tree, files, named_conf) + _missing(tree, files, params["require"], named_conf)
         if missing:
-            raise DnsopsError("%s does not use dnsops.tkey's files yet; %s (nothing was changed)" % (named_conf, "; ".join(missing)))
+            made = " (nothing was changed%s)" % ("; made %s, which load as they are" % ", ".join(placed) if placed else "")
+            raise DnsopsError("%s does not use dnsops.tkey's files yet; %s%s" % (named_conf, "; ".join(missing), made))
     if params["check_only"]:
         try:
             config = read_config(named_conf, [spec["path"] for spec in files])
         except DnsopsError:
             config = Tree(named_conf)  # its includes of the fragments point at files that do not exist yet
-        return dict(changed=False, files=[], directory=config.directory, views=config.views, xfer_log=config.log_file("xfer-in") or "",
-                    absent_files=[spec["path"] for spec in files if not os.path.exists(spec["path"])])
+        return dict(changed=bool(placed), files=placed, directory=config.directory, views=config.views,
+                    xfer_log=config.log_file("xfer-in") or "", absent_files=absent)
     changed = [spec for spec in files if _differs(spec)]
     for spec in changed:
         _check_content(spec)
@@ -339,8 +388,11 @@ def run(module):
         if missing:
             raise DnsopsError("%s does not use dnsops.tkey's files yet; %s" % (named_conf, "; ".join(missing)))
     except (DnsopsError, IOError, OSError) as exc:
+        placeholders = dict((spec["path"], spec) for spec in files if spec.get("placeholder") is not None)
         for path, snapshot in previous.items():
-            if snapshot is None:
+            if snapshot is None and path in placeholders:
+                _place_holders([placeholders[path]])  # named.conf may include it: never an include pointing at nothing
+            elif snapshot is None:
                 _files.remove(path)
             else:
                 text, mode, uid, gid = snapshot
@@ -364,6 +416,7 @@ def main():
                 group=dict(type="str", default="bind"),
                 validate=dict(type="str"),
                 include=dict(type="str", default="none", choices=["top", "options", "none"]),
+                placeholder=dict(type="str"),
             )),
             require=dict(type="list", elements="dict", default=[], options=dict(
                 zone=dict(type="str", required=True),

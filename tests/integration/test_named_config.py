@@ -252,3 +252,69 @@ def test_unusable_file_specs_are_refused_before_anything_is_written(ansible_venv
 def test_checker_message_quotes_only_the_files_it_was_given(lines, written, expected, left_out):
     from ansible_collections.dnsops.tkey.plugins.modules.named_config import checker_message
     assert checker_message(lines, written) == (expected, left_out)
+
+
+# --- issue 13: adoption never leaves named unable to start ---------------------------------------------------------
+
+PLACEHOLDER_PRIMARY = 'acl "dnsops-tkey-xfr-example.test" { none; };\nprimaries "dnsops-tkey-notify-example.test" { };\n'
+
+
+def _with_placeholders(operator, zones_content='zone "ours.test" { type primary; file "/nonexistent/db.ours"; };\n'):
+    etc = operator["etc"]
+    args = _args(operator)
+    args["files"][0]["placeholder"] = "// nothing yet\n"
+    args["files"][1]["placeholder"] = PLACEHOLDER_PRIMARY
+    args["files"].append(dict(path=etc + "/dnsops-tkey/zones.conf", include="top", group="root", content=zones_content,
+                              placeholder="// no zones yet\n"))
+    return args
+
+
+def test_one_refusal_names_every_missing_line_and_the_files_it_names_exist_and_load(ansible_venv, operator):
+    """The refusal named options.conf and primary.conf but not zones.conf; the fragments it named did not exist."""
+    conf = operator["conf"]
+    text = open(conf).read()
+    open(conf, "w").write(text.replace('include "%s/dnsops-tkey/primary.conf";\n' % operator["etc"], "")
+                          .replace('  include "%s/dnsops-tkey/options.conf";\n' % operator["etc"], ""))
+    args = _with_placeholders(operator)
+    failed, result, out = ansible_venv.module("named_config", dict(args, check_only=True))
+    _clean_failure(failed, result, out, "nothing was changed")
+    for fragment in ("options.conf\";  inside options", "primary.conf\";  to ", "zones.conf\";  to "):
+        assert fragment in result["msg"], result["msg"]
+    assert result["msg"].count("add  include") == 3
+    # the operator adds exactly those lines: the configuration loads at once (placeholders), before any real run
+    lines = re.findall(r'add  include "([^"]+)";  (inside options|to)', result["msg"])
+    text = open(conf).read()
+    for path, where in lines:
+        if where == "to":
+            text = 'include "%s";\n' % path + text
+        else:
+            text = text.replace("  recursion no;\n", '  recursion no;\n  include "%s";\n' % path)
+    open(conf, "w").write(text)
+    assert run(["named-checkconf", conf], check=False).returncode == 0
+    failed, result, out = ansible_venv.module("named_config", dict(args, check_only=True))
+    assert not failed and not result["changed"], out
+    failed, result, out = ansible_venv.module("named_config", args)
+    assert not failed and result["changed"], out
+
+
+def test_a_failed_write_puts_the_placeholder_back_and_never_removes_an_included_file(ansible_venv, operator):
+    conf = operator["conf"]
+    open(conf, "a").write('include "%s/dnsops-tkey/zones.conf";\n' % operator["etc"])
+    args = _with_placeholders(operator, zones_content='zone "ours.test" { type primary; bad-option yes; };\n')
+    failed, result, out = ansible_venv.module("named_config", dict(args, check_only=True))
+    assert not failed and sorted(result["files"]) == sorted(spec["path"] for spec in args["files"]), out
+    failed, result, out = ansible_venv.module("named_config", args)
+    _clean_failure(failed, result, out, "put back")
+    zones = operator["etc"] + "/dnsops-tkey/zones.conf"
+    assert open(zones).read() == "// no zones yet\n"  # not removed: named.conf includes it
+    assert run(["named-checkconf", conf], check=False).returncode == 0
+
+
+def test_an_operator_zone_the_fragments_would_define_again_is_refused_before_anything_is_written(ansible_venv, operator):
+    conf = operator["conf"]
+    open(conf, "a").write('include "%s/dnsops-tkey/zones.conf";\n' % operator["etc"])
+    args = _with_placeholders(operator, zones_content='zone "mine.test" { type primary; file "%s/db.mine"; };\n' % operator["etc"])
+    before = tree_digest(operator["etc"])
+    failed, result, out = ansible_venv.module("named_config", args)
+    _clean_failure(failed, result, out, 'zone "mine.test" is in %s already' % conf)
+    assert "tkey_zones without records" in result["msg"] and tree_digest(operator["etc"]) == before

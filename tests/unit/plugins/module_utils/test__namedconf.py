@@ -121,3 +121,20 @@ def test_the_tree_follows_includes_and_knows_where_they_are(tmp_path):
     assert "/etc/bind/dnsops-tkey/primary.conf" in tree.included_top
     assert tree.zone_list("a.test", "allow-transfer") == ["x"] and tree.zone("b.test") is not None
     assert tree.directory == "/var/cache/bind"
+
+
+def test_a_glob_include_is_followed_as_bind_does(tmp_path):
+    """BIND 9.18 expands include "DIR/*.conf"; a zone defined there is the operator's, and a fragment it matches is used."""
+    from ansible_collections.dnsops.tkey.plugins.module_utils._namedconf import Tree  # pylint: disable=import-outside-toplevel
+
+    zones = tmp_path / "zones.d"
+    zones.mkdir()
+    (zones / "a.conf").write_text('zone "a.test" { type primary; file "a.db"; };\n')
+    (zones / "b.conf").write_text('zone "b.test" { type primary; file "b.db"; };\n')
+    conf = tmp_path / "named.conf"
+    conf.write_text('options { directory "%s"; };\ninclude "%s/*.conf";\n' % (tmp_path, zones))
+    tree = Tree(str(conf))
+    assert tree.zone("a.test") is not None and tree.zone("b.test") is not None
+    assert str(zones / "b.conf") in tree.included_top
+    skipped = Tree(str(conf), skip=[str(zones / "b.conf")])
+    assert skipped.zone("a.test") is not None and skipped.zone("b.test") is None
