@@ -20,10 +20,12 @@ PODMAN_COLLECTION := .build/collections/ansible_collections/containers/podman/MA
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps test unit galaxy sanity lint integration molecule bench bench-scale bench-agent bench-site demo lab-down image image-trixie clean
+.PHONY: help deps test unit galaxy release readme ee-introspect test-ee test-mitogen test-matrix sanity lint integration molecule \
+	bench bench-scale bench-agent bench-site demo lab-down image image-trixie clean
 
 help:
 	@echo "make demo | make lab-down | make test | make unit | make integration | make sanity | make lint | make molecule"
+	@echo "make release | make readme | make ee-introspect | make test-ee | make test-mitogen | make test-matrix"
 	@echo "make bench | make bench-scale | make bench-agent | make bench-site"
 
 deps: .build/apt.stamp $(VENV)/.stamp .build/collections/ansible_collections/dnsops/tkey
@@ -105,7 +107,32 @@ galaxy: deps
 	ansible-galaxy collection install --offline --force -p .build/galaxy/collections .build/galaxy/dnsops-tkey-*.tar.gz
 	test "$$(ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/galaxy/collections ansible-doc -l dnsops.tkey | grep -c '^dnsops\.tkey\.')" = 10
 
-test: unit galaxy sanity lint integration molecule
+# Release gates on the built tarball: role READMEs against argument_specs, galaxy-importer (offline), antsibull-changelog
+# and antsibull-docs lint; their tools in .build/release-venv (pinned in tests/release/requirements.txt).
+release: deps
+	tests/release/run.sh
+
+# Rewrite the generated part of roles/*/README.md after editing roles/*/meta/argument_specs.yml.
+readme: deps
+	$(PY) tools/role_readme.py
+
+# The execution environment metadata (meta/execution-environment.yml) as ansible-builder reads it, against _deps.py.
+ee-introspect: deps
+	tests/ee/introspect.sh
+
+# site.yml and status.yml on a lab of its own from a virtualenv holding only ansible-core and what the EE metadata declares.
+test-ee: deps $(PODMAN_COLLECTION) image
+	tests/ee/smoke.sh
+
+# site.yml (twice) and status.yml under Mitogen for Ansible (mitogen_linear, its own podman connection), on a lab of its own.
+test-mitogen: deps image
+	tests/mitogen/run.sh
+
+# Unit tests and ansible-test sanity on every ansible-core that meta/runtime.yml claims.
+test-matrix: deps
+	tests/matrix/run.sh
+
+test: unit galaxy release ee-introspect sanity lint integration molecule test-ee test-mitogen test-matrix
 
 clean:
 	rm -rf .build .pytest_cache tests/output

@@ -85,6 +85,9 @@ def address(value, what):
     if parsed.is_unspecified or parsed.is_multicast:
         raise OptionError("%s %s is not the address of a host; give the address named listens on and others reach it "
                           "at, such as 192.0.2.1" % (what, _shown(text)))
+    if parsed.version == 6 and parsed.ipv4_mapped is not None:
+        # RFC 5952 section 5, as Python 3.13 writes it; older Pythons write ::ffff:c000:201
+        return "::ffff:%s" % parsed.ipv4_mapped
     return parsed.compressed
 
 

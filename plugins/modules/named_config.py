@@ -159,7 +159,6 @@ absent_files:
 
 import os
 import re
-import subprocess
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -228,7 +227,12 @@ def checker_message(lines, trusted):
     return " ".join(" ".join(shown).split()), left_out
 
 
-def _check_content(spec):
+def _run(module, argv):
+    """(rc, stdout, stderr) of ARGV, run as it is (no shell, no ~ or $VAR expansion); OSError if it cannot start."""
+    return module.run_command(argv, expand_user_and_vars=False, handle_exceptions=False)
+
+
+def _check_content(module, spec):
     if not spec.get("validate"):
         return
     if "%s" not in spec["validate"]:
@@ -238,31 +242,31 @@ def _check_content(spec):
         with os.fdopen(handle, "w") as stream:
             stream.write(spec["content"])
         command = spec["validate"].replace("%s", temp).split()
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        rc, out, err = _run(module, command)
     finally:
         os.unlink(temp)
-    if proc.returncode != 0:
-        said, left_out = checker_message((proc.stdout + proc.stderr).replace(temp, spec["path"]).splitlines(), [spec["path"]])
-        raise DnsopsError("%s refused %s: %s%s" % (command[0], spec["path"], said or "exit %d" % proc.returncode,
+    if rc != 0:
+        said, left_out = checker_message((out + err).replace(temp, spec["path"]).splitlines(), [spec["path"]])
+        raise DnsopsError("%s refused %s: %s%s" % (command[0], spec["path"], said or "exit %d" % rc,
                                                    " (%s)" % NOT_SHOWN if left_out else ""))
 
 
-def read_config(named_conf, written=()):
+def read_config(module, named_conf, written=()):
     """The operator's whole configuration, or a DnsopsError with named-checkconf's reason (never its -p output).
 
     The reason quotes BIND's words only for NAMED_CONF and the files WRITTEN (checker_message)."""
     try:
-        proc = subprocess.run(["named-checkconf", "-p", named_conf], capture_output=True, text=True, timeout=120, check=False)
+        rc, out, err = _run(module, ["named-checkconf", "-p", named_conf])
     except OSError as exc:
         raise DnsopsError("cannot run named-checkconf (%s); install bind9-utils" % exc)
-    if proc.returncode != 0:
+    if rc != 0:
         # without -p's output: the errors name files and lines, never a secret
-        said = proc.stderr.splitlines() + [line for line in proc.stdout.splitlines() if re.match(r"^\S+:\d+: ", line)]
+        said = err.splitlines() + [line for line in out.splitlines() if re.match(r"^\S+:\d+: ", line)]
         errors = [line for line in said if "deprecated" not in line] or said[-1:]
         shown, left_out = checker_message(errors, [named_conf] + list(written))
         raise DnsopsError("named-checkconf %s refuses the configuration: %s%s"
                           % (named_conf, shown[:600], " (%s)" % NOT_SHOWN if left_out else ""))
-    return Config(proc.stdout)
+    return Config(out)
 
 
 def _missing(config, files, require, named_conf):
@@ -361,14 +365,14 @@ def run(module):
             raise DnsopsError("%s does not use dnsops.tkey's files yet; %s%s" % (named_conf, "; ".join(missing), made))
     if params["check_only"]:
         try:
-            config = read_config(named_conf, [spec["path"] for spec in files])
+            config = read_config(module, named_conf, [spec["path"] for spec in files])
         except DnsopsError:
             config = Tree(named_conf)  # its includes of the fragments point at files that do not exist yet
         return dict(changed=bool(placed), files=placed, directory=config.directory, views=config.views,
                     xfer_log=config.log_file("xfer-in") or "", absent_files=absent)
     changed = [spec for spec in files if _differs(spec)]
     for spec in changed:
-        _check_content(spec)
+        _check_content(module, spec)
     result = dict(changed=bool(changed), files=[spec["path"] for spec in changed])
     if module._diff:
         result["diff"] = [dict(before_header=spec["path"], after_header=spec["path"], before=_files.read_text(spec["path"]) or "",
@@ -382,7 +386,7 @@ def run(module):
             if not os.path.isdir(directory):
                 _files.make_directory(directory, 0o755, group=None)
             _files.write_atomic(spec["path"], spec["content"], mode=int(spec["mode"], 8), group=spec["group"], owner=spec["owner"])
-        config = read_config(named_conf, [spec["path"] for spec in files])
+        config = read_config(module, named_conf, [spec["path"] for spec in files])
         _refuse_views(config, params, named_conf)
         missing = _missing(config, files, params["require"], named_conf)
         if missing:

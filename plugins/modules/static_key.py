@@ -16,7 +16,7 @@ description:
   - Keeps the keys of one secondary in O(directory), one file per key (key statement with the time it was made).
     A new key is made when there is none, when the newest is older than O(lifetime) minus O(renew_before), or with
     O(rotate) (both unless O(replace_due=false)); the older keys stay, so that the ACLs accept old and new while the
-    secondary switches. Each key returned says when it will be replaced (RV(keys[].replace_after_utc)).
+    secondary switches. Each key returned says when it will be replaced (RV(static_keys[].replace_after_utc)).
     O(keep) then retires every key but the one the secondary proved it uses.
   - The secret is never returned or shown in a diff; secondaries copy the newest key file over Ansible's connection.
 author:
@@ -56,7 +56,7 @@ options:
   replace_due:
     description:
       - Whether a key due by age (or O(rotate)) is replaced. V(false) only reports when each key will be replaced
-        (RV(keys[].replace_after)), without making or, in check mode, predicting a new key; a secondary without any key
+        (RV(static_keys[].replace_after)), without making or, in check mode, predicting a new key; a secondary without any key
         still gets its first. The primary role's C(facts) entry point reads the keys this way.
     type: bool
     default: true
@@ -82,11 +82,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-keys:
-  description: The keys, oldest first, without their secrets.
+static_keys:
+  description:
+    - The keys, oldest first, without their secrets.
+    - Before 1.0.0 this was C(keys), which Jinja's dot notation cannot reach (C(result.keys) is the dict method).
   returned: success
   type: list
   elements: dict
+  version_added: 1.0.0
   contains:
     name:
       description: Key name.
@@ -99,7 +102,7 @@ keys:
       type: int
     replace_after:
       description:
-        - When a new key replaces it (O(lifetime) minus O(renew_before) after RV(keys[].created)), seconds since the
+        - When a new key replaces it (O(lifetime) minus O(renew_before) after RV(static_keys[].created)), seconds since the
           epoch; V(0) with O(lifetime=0) (never). Keys older than that are replaced on the primary role's next run.
       type: int
       version_added: 0.3.0
@@ -172,7 +175,7 @@ def run(module):
     if module._diff:
         result["diff"] = dict(before=dict(keys=before), after=dict(keys=[]))
     if params["state"] == "absent":
-        result.update(changed=bool(keys) or os.path.isdir(directory), keys=[], current="", current_file="")
+        result.update(changed=bool(keys) or os.path.isdir(directory), static_keys=[], current="", current_file="")
         if not module.check_mode:
             for key in keys:
                 _files.remove(key["file"])
@@ -211,7 +214,7 @@ def run(module):
             comment = "Static transfer key for %s, made by dnsops.tkey.static_key; do not edit." % params["secondary"]
             _files.write_atomic(path, statement.render([comment]))
         keys.append(dict(name=name, file=path, created=now, **_replacement(now, lifetime, renew_before)))
-    result.update(keys=keys, current=keys[-1]["name"], current_file=keys[-1]["file"])
+    result.update(static_keys=keys, current=keys[-1]["name"], current_file=keys[-1]["file"])
     if module._diff:
         result["diff"] = dict(before=dict(keys=before), after=dict(keys=[key["name"] for key in keys]))
     return result

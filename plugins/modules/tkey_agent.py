@@ -123,9 +123,7 @@ import importlib
 import ipaddress
 import json
 import os
-import pkgutil
 import shutil
-import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -335,29 +333,40 @@ def _schedule_files(params, scheduler):
     return {}
 
 
-def _systemctl(*args):
-    proc = subprocess.run(["systemctl"] + list(args), capture_output=True, text=True, timeout=120, check=False)
-    if proc.returncode != 0:
-        raise _errors.DnsopsError("systemctl %s failed: %s" % (" ".join(args), (proc.stderr or proc.stdout).strip()))
-    return proc.stdout.strip()
+def _systemctl(module, *args):
+    rc, out, err = module.run_command(["systemctl"] + list(args), expand_user_and_vars=False, handle_exceptions=False)
+    if rc != 0:
+        raise _errors.DnsopsError("systemctl %s failed: %s" % (" ".join(args), (err or out).strip()))
+    return out.strip()
 
 
-def _timer_running():
-    proc = subprocess.run(["systemctl", "is-active", "dnsops-tkey-renew.timer"], capture_output=True, text=True, timeout=60, check=False)
-    enabled = subprocess.run(["systemctl", "is-enabled", "dnsops-tkey-renew.timer"], capture_output=True, text=True, timeout=60, check=False)
-    return proc.stdout.strip() == "active" and enabled.stdout.strip() == "enabled"
+def _timer_running(module):
+    active = module.run_command(["systemctl", "is-active", "dnsops-tkey-renew.timer"], expand_user_and_vars=False, handle_exceptions=False)[1]
+    enabled = module.run_command(["systemctl", "is-enabled", "dnsops-tkey-renew.timer"], expand_user_and_vars=False, handle_exceptions=False)[1]
+    return active.strip() == "active" and enabled.strip() == "enabled"
 
 
 def _library_files(library_dir):
-    """{path on the host: content} of the agent's library, from this module's own payload."""
+    """{path on the host: content} of the agent's library: the source of each module_utils file this module runs, from
+    the loader that loaded it.
+
+    Only PEP 302's get_source(fullname) is asked, which every loader this module meets has: zipimport (AnsiballZ's
+    payload), the file system's SourceFileLoader (tests, an unpacked module) and mitogen's importer; get_data and
+    resource readers are optional, and mitogen's importer lacks get_data. The files are UTF-8 with LF line ends
+    (tests/unit prove it), so each loader's text is the file's exact content.
+    """
     target = os.path.join(library_dir, *PACKAGE.split("."))
     files = {}
     for name in _agent.LIBRARY:
-        data = pkgutil.get_data(PACKAGE, name + ".py")  # from the module's payload (AnsiballZ's zip)
-        if data is None:  # a namespace package on disk (tests): ask the module's own loader
-            loaded = importlib.import_module("%s.%s" % (PACKAGE, name))
-            data = loaded.__loader__.get_data(loaded.__file__)
-        files[os.path.join(target, name + ".py")] = data.decode("utf-8")
+        fullname = "%s.%s" % (PACKAGE, name)
+        loaded = importlib.import_module(fullname)
+        spec = getattr(loaded, "__spec__", None)
+        loader = getattr(spec, "loader", None) or getattr(loaded, "__loader__", None)
+        source = loader.get_source(fullname) if hasattr(loader, "get_source") else None
+        if not isinstance(source, str):
+            raise _errors.DnsopsError("cannot install the agent: the source of %s, part of its library, is not available from %r, "
+                                      "the loader that ran it" % (fullname, loader))
+        files[os.path.join(target, name + ".py")] = source
     return files
 
 
@@ -405,7 +414,7 @@ def run(module):
                          if _files.read_text(path) != text or os.stat(path).st_mode & 0o7777 != mode)
         stale = [path for path in schedule_paths if path not in schedule and os.path.exists(path)]
         previous_metrics = _previous_metrics_file(config_file)  # before the new configuration replaces it
-        start_timer = scheduler == "systemd" and (bool(set(changed) & set(schedule)) or not _timer_running())
+        start_timer = scheduler == "systemd" and (bool(set(changed) & set(schedule)) or not _timer_running(module))
         # the sandboxed agent cannot create its state and lock directories (their parents are read-only to it), nor the
         # metrics file's (0755: node_exporter reads it); a metrics directory another account can change is refused now
         own = dict.fromkeys([os.path.dirname(config.get("state_file") or AGENT_STATE_FILE),
@@ -427,10 +436,10 @@ def run(module):
             for path in stale:
                 _files.remove(path)
             if start_timer:
-                _systemctl("daemon-reload")
-                _systemctl("enable", "--now", "dnsops-tkey-renew.timer")
+                _systemctl(module, "daemon-reload")
+                _systemctl(module, "enable", "--now", "dnsops-tkey-renew.timer")
                 if set(changed) & set(schedule):
-                    _systemctl("restart", "dnsops-tkey-renew.timer")  # a new interval takes effect now
+                    _systemctl(module, "restart", "dnsops-tkey-renew.timer")  # a new interval takes effect now
         if previous_metrics and previous_metrics != config.get("metrics_file") and os.path.lexists(previous_metrics):
             stale.append(previous_metrics)  # node_exporter would export its frozen values for ever
             if not module.check_mode:
@@ -450,7 +459,7 @@ def run(module):
                    if path and os.path.exists(path)]
         if not module.check_mode:
             if os.path.exists(schedule_paths[1]) and os.path.isdir("/run/systemd/system"):
-                _systemctl("disable", "--now", "dnsops-tkey-renew.timer")
+                _systemctl(module, "disable", "--now", "dnsops-tkey-renew.timer")
             for path in changed:
                 if os.path.isdir(path):
                     shutil.rmtree(path)
@@ -459,7 +468,7 @@ def run(module):
                 else:
                     _files.remove(path)
             if any(path.startswith(UNIT_DIR) for path in changed) and os.path.isdir("/run/systemd/system"):
-                _systemctl("daemon-reload")
+                _systemctl(module, "daemon-reload")
         result = dict(changed=bool(changed), files=changed, scheduler="none")
     if module._diff:
         result["diff"] = dict(before=dict(files=[]), after=dict(files=result["files"]))

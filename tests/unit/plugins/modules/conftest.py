@@ -3,18 +3,32 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Drive a module's main() in-process with module arguments, as ansible-core 2.19 passes them."""
+"""Drive a module's main() in-process with module arguments, as ansible-core passes them (2.18 and later)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from unittest import mock
 
 import pytest
-from ansible.module_utils._internal import _traceback
+from ansible.module_utils import basic as _basic
 from ansible.module_utils.common import warnings as _warnings
-from ansible.module_utils.testing import patch_module_args
 
 from tests.support.scripted import ScriptedNamed, route_servers_to
+
+try:
+    from ansible.module_utils._internal import _traceback  # ansible-core 2.19+
+except ImportError:
+    _traceback = None
+try:
+    from ansible.module_utils.testing import patch_module_args  # ansible-core 2.19+
+except ImportError:
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        """ansible-core 2.18: AnsibleModule reads its arguments from basic._ANSIBLE_ARGS, as JSON."""
+        with mock.patch.object(_basic, "_ANSIBLE_ARGS", json.dumps(dict(ANSIBLE_MODULE_ARGS=args)).encode()):
+            yield
 
 
 class Outcome(object):
@@ -48,17 +62,22 @@ class Outcome(object):
 def run_module(capsys, monkeypatch):
     """run_module(module, args, check=False, diff=False, tracebacks=False) -> Outcome.
 
-    TRACEBACKS asks for error tracebacks as ANSIBLE_DISPLAY_TRACEBACK=error does (ansible-core 2.19+).
+    TRACEBACKS asks for error tracebacks as ANSIBLE_DISPLAY_TRACEBACK=error does (ansible-core 2.19+), or -vvv
+    before 2.19.
     """
 
     def run(module, args, check=False, diff=False, tracebacks=False):
         name = "dnsops.tkey." + module.__name__.rsplit(".", 1)[-1]
-        args = dict(args, _ansible_check_mode=check, _ansible_diff=diff, _ansible_module_name=name,
-                    _ansible_tracebacks_for=["error"] if tracebacks else [])
-        # ansible-core caches the traceback setting per process; a module process sees one run only
-        monkeypatch.setattr(_traceback, "_module_tracebacks_enabled_events", None, raising=False)
-        # and collects warnings per process: start each run with none
-        monkeypatch.setattr(_warnings, "_global_warnings", {})
+        args = dict(args, _ansible_check_mode=check, _ansible_diff=diff, _ansible_module_name=name)
+        if _traceback is not None:
+            args["_ansible_tracebacks_for"] = ["error"] if tracebacks else []
+            # ansible-core caches the traceback setting per process; a module process sees one run only
+            monkeypatch.setattr(_traceback, "_module_tracebacks_enabled_events", None, raising=False)
+        elif tracebacks:
+            args["_ansible_verbosity"] = 3
+        # and collects warnings and deprecations per process (a dict from 2.19 on, a list before): start with none
+        for collected in ("_global_warnings", "_global_deprecations"):
+            monkeypatch.setattr(_warnings, collected, type(getattr(_warnings, collected))())
         with patch_module_args(args):
             with pytest.raises(SystemExit) as info:
                 module.main()

@@ -32,17 +32,18 @@ def test_first_key_then_kept(run_module, args):
     assert key.secret not in first.text
     again = run_module(static_key, args)
     assert not again.changed and again["current"] == first["current"]
+    assert "keys" not in again.result and [key["name"] for key in again["static_keys"]] == [first["current"]]
 
 
 def test_rotation_keeps_the_old_key_until_the_secondary_uses_the_new_one(run_module, args):
     first = run_module(static_key, args)
     time.sleep(1.1)  # key names carry the second they were made
     rotated = run_module(static_key, dict(args, rotate=True))
-    assert rotated["rotated"] and [key["name"] for key in rotated["keys"]] == [first["current"], rotated["current"]]
+    assert rotated["rotated"] and [key["name"] for key in rotated["static_keys"]] == [first["current"], rotated["current"]]
     check = run_module(static_key, dict(args, keep=rotated["current"]), check=True)
     assert check.changed and len(os.listdir(args["directory"])) == 2
     retired = run_module(static_key, dict(args, keep=rotated["current"]))
-    assert retired["retired"] == [first["current"]] and [key["name"] for key in retired["keys"]] == [rotated["current"]]
+    assert retired["retired"] == [first["current"]] and [key["name"] for key in retired["static_keys"]] == [rotated["current"]]
     assert not run_module(static_key, dict(args, keep="some-other-key")).changed  # a key it does not hold: nothing retired
 
 
@@ -52,9 +53,9 @@ def test_age_makes_a_new_key(run_module, args):
     with open(first["current_file"]) as handle:
         text = handle.read()
     with open(first["current_file"], "w") as handle:
-        handle.write(text.replace("created=%d" % first["keys"][0]["created"], "created=%d" % old))
+        handle.write(text.replace("created=%d" % first["static_keys"][0]["created"], "created=%d" % old))
     aged = run_module(static_key, dict(args, lifetime="30d", renew_before="7d"))
-    assert aged["rotated"] and len(aged["keys"]) == 2
+    assert aged["rotated"] and len(aged["static_keys"]) == 2
 
 
 def test_absent_removes_every_key(run_module, args):
@@ -77,30 +78,30 @@ def test_diff_shows_the_keys_before_and_after(run_module, args):
 
 def test_every_key_says_when_it_will_be_replaced(run_module, args):
     first = run_module(static_key, dict(args, lifetime="30d", renew_before="7d"))
-    (key,) = first["keys"]
+    (key,) = first["static_keys"]
     assert key["replace_after"] == key["created"] + 23 * 86400
     assert key["replace_after_utc"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(key["created"] + 23 * 86400))
     again = run_module(static_key, dict(args, lifetime="10d", renew_before="1d"), check=True)
-    assert again["keys"][0]["replace_after"] == key["created"] + 9 * 86400 and not again.changed
+    assert again["static_keys"][0]["replace_after"] == key["created"] + 9 * 86400 and not again.changed
     never = run_module(static_key, dict(args, lifetime="0"), check=True)
-    assert never["keys"][0]["replace_after"] == 0 and never["keys"][0]["replace_after_utc"] == ""
+    assert never["static_keys"][0]["replace_after"] == 0 and never["static_keys"][0]["replace_after_utc"] == ""
     soon = run_module(static_key, dict(args, lifetime="1d", renew_before="2d"), check=True)  # renew_before above lifetime: due at once
-    assert soon["keys"][-1]["replace_after"] == soon["keys"][-1]["created"] and soon["rotated"]
+    assert soon["static_keys"][-1]["replace_after"] == soon["static_keys"][-1]["created"] and soon["rotated"]
 
 
 def test_replace_due_false_reports_a_due_key_without_predicting_or_making_a_new_one(run_module, args):
     check = run_module(static_key, dict(args, replace_due=False), check=True)
-    assert check["rotated"] and len(check["keys"]) == 1  # a secondary without any key still gets its first
+    assert check["rotated"] and len(check["static_keys"]) == 1  # a secondary without any key still gets its first
     first = run_module(static_key, args)
     old = int(time.time()) - 24 * 86400
     with open(first["current_file"]) as handle:
         text = handle.read()
     with open(first["current_file"], "w") as handle:
-        handle.write(text.replace("created=%d" % first["keys"][0]["created"], "created=%d" % old))
+        handle.write(text.replace("created=%d" % first["static_keys"][0]["created"], "created=%d" % old))
     for check in (True, False):
         read = run_module(static_key, dict(args, lifetime="30d", renew_before="7d", replace_due=False, rotate=True), check=check)
-        assert not read.changed and not read["rotated"] and [key["name"] for key in read["keys"]] == [first["current"]]
-        assert read["keys"][0]["replace_after"] == old + 23 * 86400  # in the past: the next run of the role replaces it
+        assert not read.changed and not read["rotated"] and [key["name"] for key in read["static_keys"]] == [first["current"]]
+        assert read["static_keys"][0]["replace_after"] == old + 23 * 86400  # in the past: the next run of the role replaces it
     assert len(os.listdir(args["directory"])) == 1
     due = run_module(static_key, dict(args, lifetime="30d", renew_before="7d"), check=True)
-    assert due["rotated"] and len(due["keys"]) == 2
+    assert due["rotated"] and len(due["static_keys"]) == 2

@@ -7,16 +7,23 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import json
 import os
 import re
 import subprocess
+import sys
+import types
+import zipfile
 
 import pytest
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _agent
 from ansible_collections.dnsops.tkey.plugins.modules import tkey_agent
 from tests.support.files import tree_digest
+from tests.support.paths import ROOT
+
+MODULE_UTILS = os.path.join(ROOT, "plugins", "module_utils")
 
 
 @pytest.fixture
@@ -29,13 +36,13 @@ def host(tmp_path, monkeypatch):
     monkeypatch.setattr(tkey_agent, "CRON_FILE", str(cron / "dnsops-tkey-renew"))
     calls, timer = [], {"on": False}
 
-    def systemctl(*args):
+    def systemctl(_module, *args):
         calls.append(args)
         if args[0] == "enable":
             timer["on"] = True
 
     monkeypatch.setattr(tkey_agent, "_systemctl", systemctl)
-    monkeypatch.setattr(tkey_agent, "_timer_running", lambda: timer["on"])
+    monkeypatch.setattr(tkey_agent, "_timer_running", lambda _module: timer["on"])
     monkeypatch.setattr(tkey_agent, "_bounding_set", lambda: (1 << 41) - 1)  # a host's service manager: every capability
     config = dict(named=dict(address="127.0.0.1"), primaries=[dict(
         name="ns1", address="192.0.2.1", initial_key_file="/etc/bind/tkey/tkeyinit-ns1.key", key_file="/etc/bind/tkey/transfer-ns1.key",
@@ -313,3 +320,97 @@ def test_a_changed_metrics_path_removes_the_old_file_even_where_others_can_chang
         json.dump(installed, handle)
     gone = run_module(tkey_agent, dict(args, state="absent"))
     assert not gone.failed and not old.exists()
+
+
+def _installed_library(library_dir):
+    """{name.py: bytes} of the agent's library under LIBRARY_DIR."""
+    library = os.path.join(library_dir, *tkey_agent.PACKAGE.split("."))
+    return dict((name, open(os.path.join(library, name), "rb").read()) for name in sorted(os.listdir(library)))
+
+
+def _shipped_library():
+    """{name.py: bytes} of the collection's module_utils that make the agent's library."""
+    return dict((name + ".py", open(os.path.join(MODULE_UTILS, name + ".py"), "rb").read()) for name in _agent.LIBRARY)
+
+
+def test_the_library_files_are_utf8_with_lf_so_every_loaders_source_is_the_file():
+    # get_source gives text: the file system's loader decodes with universal newlines (CRLF would become LF) and
+    # honours a BOM and coding cookie, zipimport and mitogen decode UTF-8 as it is; with UTF-8, LF and no BOM all agree
+    for name, data in _shipped_library().items():
+        assert b"\r" not in data and not data.startswith(b"\xef\xbb\xbf"), name
+        data.decode("utf-8")
+
+
+def test_the_installed_library_is_byte_identical_to_module_utils(run_module, host):
+    run_module(tkey_agent, dict(host["args"], scheduler="none"))
+    assert _installed_library(host["args"]["library_dir"]) == _shipped_library()
+
+
+class SourceOnlyLoader(object):
+    """A loader like mitogen's Importer: PEP 302 get_source(fullname) and nothing to read files (no get_data, no
+    get_resource_reader); its modules' __file__ is a name on the controller ("master:..."), no path on this host."""
+
+    def __init__(self, sources):
+        self.sources = sources
+
+    def get_source(self, fullname):
+        return self.sources.get(fullname)
+
+
+def _modules_from(loader, monkeypatch):
+    """Put the package and the agent's library in sys.modules as LOADER's modules, the way mitogen's importer makes them."""
+    package = types.ModuleType(tkey_agent.PACKAGE)
+    package.__spec__ = importlib.machinery.ModuleSpec(tkey_agent.PACKAGE, loader, is_package=True)
+    package.__path__, package.__loader__, package.__file__ = [], loader, "master:" + MODULE_UTILS
+    monkeypatch.setitem(sys.modules, tkey_agent.PACKAGE, package)
+    for name in _agent.LIBRARY:
+        fullname = "%s.%s" % (tkey_agent.PACKAGE, name)
+        module = types.ModuleType(fullname)
+        module.__spec__ = importlib.machinery.ModuleSpec(fullname, loader, origin="master:/nowhere/%s.py" % name)
+        module.__loader__, module.__file__ = loader, module.__spec__.origin
+        monkeypatch.setitem(sys.modules, fullname, module)
+
+
+def test_the_library_comes_from_a_loader_with_only_get_source_as_under_mitogen(run_module, host, monkeypatch):
+    sources = dict(("%s.%s" % (tkey_agent.PACKAGE, name[:-3]), data.decode("utf-8")) for name, data in _shipped_library().items())
+    _modules_from(SourceOnlyLoader(sources), monkeypatch)
+    files = tkey_agent._library_files(host["args"]["library_dir"])  # pylint: disable=protected-access
+    assert sorted(os.path.basename(path) for path in files) == sorted(_shipped_library())
+    out = run_module(tkey_agent, dict(host["args"], scheduler="none"))
+    assert not out.failed, out.result
+    assert _installed_library(host["args"]["library_dir"]) == _shipped_library()
+
+
+def test_a_loader_without_the_source_fails_in_one_line_before_anything_is_written(run_module, host, monkeypatch):
+    _modules_from(SourceOnlyLoader({}), monkeypatch)
+    run_module(tkey_agent, dict(host["args"], scheduler="none")).assert_clean_failure("_agent, part of its library, is not available")
+    assert not os.path.exists(host["args"]["library_dir"]) and not os.path.exists(host["args"]["command"])
+
+
+ZIPPED_RUN = """
+import json, sys, zipimport
+sys.path.insert(0, sys.argv[1])
+from ansible_collections.dnsops.tkey.plugins.modules import tkey_agent
+from ansible_collections.dnsops.tkey.plugins.module_utils import _agent
+assert isinstance(_agent.__spec__.loader, zipimport.zipimporter), _agent.__spec__.loader
+print(json.dumps(tkey_agent._library_files(sys.argv[2])))
+"""
+
+
+def test_the_library_comes_from_a_zip_as_in_ansiballz(tmp_path):
+    """The module and its module_utils imported from a zip, as AnsiballZ's payload is, on a python without the checkout."""
+    payload = str(tmp_path / "payload.zip")
+    with zipfile.ZipFile(payload, "w") as archive:
+        for package in ("ansible_collections", "ansible_collections/dnsops", "ansible_collections/dnsops/tkey",
+                        "ansible_collections/dnsops/tkey/plugins", "ansible_collections/dnsops/tkey/plugins/modules",
+                        "ansible_collections/dnsops/tkey/plugins/module_utils"):
+            archive.writestr(package + "/__init__.py", "")
+        archive.write(os.path.join(ROOT, "plugins", "modules", "tkey_agent.py"), "ansible_collections/dnsops/tkey/plugins/modules/tkey_agent.py")
+        for name in os.listdir(MODULE_UTILS):
+            if name.endswith(".py"):
+                archive.write(os.path.join(MODULE_UTILS, name), "ansible_collections/dnsops/tkey/plugins/module_utils/" + name)
+    # -I: neither the checkout nor PYTHONPATH, only the interpreter's site-packages (ansible-core) and the zip
+    proc = subprocess.run([sys.executable, "-I", "-c", ZIPPED_RUN, payload, str(tmp_path / "lib")], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    files = json.loads(proc.stdout)
+    assert dict((os.path.basename(path), text.encode("utf-8")) for path, text in files.items()) == _shipped_library()
