@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _files, _tkey, _validate
 from ansible_collections.dnsops.tkey.plugins.module_utils._dhkey import DHKey
@@ -517,7 +518,7 @@ class Rollover(object):
         outcome.changed, outcome.negotiated = True, False
         outcome.superseded_key_name = current.name if current is not None else ""
         metadata = dict(server=primary.address, port=str(primary.port), key_name=primary.key_name, method="static",
-                        created=staged.metadata.get("created", "0"), expiration="0", expiration_utc="never")
+                        created=staged.metadata.get("created") or str(int(time.time())), expiration="0", expiration_utc="never")
         statement = KeyStatement(staged.name, staged.algorithm, staged.secret, metadata)
         wanted = _wanted_files(primary, statement)
         outcome.files = _differing(wanted)

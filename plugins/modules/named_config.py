@@ -16,6 +16,8 @@ description:
     with C(named-checkconf -p O(named_conf)) (includes followed). If the configuration is invalid, or does not use
     the fragments as O(require) says, every file written is put back as it was and the module fails with the exact
     lines to add to the operator's configuration. named is not reloaded here; the roles do that afterwards.
+  - With O(service), named (the unit O(service) names) is then started if it is not running, and enabled at boot, as
+    M(ansible.builtin.service) with C(state=started enabled=true) would: the roles' full mode, in the same call.
   - Before anything is written, the operator's configuration is read as it is (includes followed where the files
     exist) - if it does not include a fragment where O(files[].include) says, or a zone lacks what O(require) says, or
     it uses views, the module fails naming the exact lines to add, and nothing changes. O(check_only) stops there
@@ -112,9 +114,20 @@ options:
     type: bool
     default: false
   check_only:
-    description: Only check the operator's configuration (as it is) against O(files[].include) and O(require); write nothing.
+    description:
+      - Only check the operator's configuration (as it is) against O(files[].include) and O(require). Nothing is written
+        but the O(files[].placeholder) of a fragment that does not exist yet (see above), and that only after the views
+        check.
     type: bool
     default: false
+  service:
+    description:
+      - The service of named (V(named) on Debian); when given, named is started if it is not running and enabled at
+        boot after the files were written and checked (with systemd; without it, the init script starts it). Empty
+        leaves named alone (the roles' include mode: named is the operator's).
+    type: str
+    default: ""
+    version_added: 1.1.0
 """
 
 EXAMPLES = r"""
@@ -131,6 +144,17 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+started:
+  description: Whether named was (or in check mode would be) started or enabled at boot, by O(service).
+  returned: with O(service)
+  type: bool
+  version_added: 1.1.0
+service_actions:
+  description: What was done to O(service), for example V(["enable named", "start named"]); empty when nothing was.
+  returned: with O(service)
+  type: list
+  elements: str
+  version_added: 1.1.0
 files:
   description: The files written (in check mode, to be written).
   returned: success
@@ -227,9 +251,32 @@ def checker_message(lines, trusted):
     return " ".join(" ".join(shown).split()), left_out
 
 
+COMMAND_TIMEOUT = 120
+
+
 def _run(module, argv):
-    """(rc, stdout, stderr) of ARGV, run as it is (no shell, no ~ or $VAR expansion); OSError if it cannot start."""
-    return module.run_command(argv, expand_user_and_vars=False, handle_exceptions=False)
+    """(rc, stdout, stderr) of ARGV, run as it is (no shell, no ~ or $VAR expansion) and ended after COMMAND_TIMEOUT
+    seconds (rc 124); OSError if it cannot start."""
+    bound = ["timeout", str(COMMAND_TIMEOUT)] if module.get_bin_path("timeout") else []
+    return module.run_command(bound + list(argv), expand_user_and_vars=False, handle_exceptions=False)
+
+
+def _service(module, name):
+    """NAME running, and started at boot: (whether anything changed or, in check mode, would, what was done)."""
+    if os.path.isdir("/run/systemd/system"):
+        active = _run(module, ["systemctl", "is-active", "--quiet", name])[0] == 0
+        enabled = _run(module, ["systemctl", "is-enabled", "--quiet", name])[0] == 0
+        commands = ([] if enabled else [["systemctl", "enable", name]]) + ([] if active else [["systemctl", "start", name]])
+    else:  # no systemd: the init script, which Debian's packages enable at installation
+        active = _run(module, ["service", name, "status"])[0] == 0
+        commands = [] if active else [["service", name, "start"]]
+    if not module.check_mode:
+        for argv in commands:
+            rc, out, err = _run(module, argv)
+            if rc != 0:
+                raise DnsopsError("%s failed (exit %d): %s; see journalctl -u %s, or named's log"
+                                  % (" ".join(argv), rc, " ".join((err or out).split())[:300], name))
+    return bool(commands), [" ".join(argv[1:]) if argv[0] == "systemctl" else argv[2] for argv in commands]
 
 
 def _check_content(module, spec):
@@ -351,17 +398,20 @@ def run(module):
     absent = [spec["path"] for spec in files if not os.path.lexists(spec["path"])]
     writes_named_conf = any(os.path.abspath(spec["path"]) == os.path.abspath(named_conf) for spec in files)
     placed = []
+    # the operator's configuration as it is: does it use the fragments? (nothing else has been written yet)
+    tree = None
+    if not writes_named_conf and os.path.exists(named_conf):
+        tree = Tree(named_conf, skip=[spec["path"] for spec in files])
+        _refuse_views(tree, params, named_conf)  # before anything is made
     if params["check_only"] and not module.check_mode and not writes_named_conf:
         # every fragment a message below may name exists, and loads, before the message: the operator adds the line,
         # and named restarts fine even if no run ever succeeds
         placed = _place_holders([spec for spec in files if spec["path"] in absent])
-    # the operator's configuration as it is: does it use the fragments? (nothing else has been written yet)
-    if not writes_named_conf and os.path.exists(named_conf):
-        tree = Tree(named_conf, skip=[spec["path"] for spec in files])
-        _refuse_views(tree, params, named_conf)
+    if tree is not None:
         missing = _clashes(tree, files, named_conf) + _missing(tree, files, params["require"], named_conf)
         if missing:
-            made = " (nothing was changed%s)" % ("; made %s, which load as they are" % ", ".join(placed) if placed else "")
+            made = (" (nothing else was changed; made %s, which load as they are)" % ", ".join(placed) if placed
+                    else " (nothing was changed)")
             raise DnsopsError("%s does not use dnsops.tkey's files yet; %s%s" % (named_conf, "; ".join(missing), made))
     if params["check_only"]:
         try:
@@ -378,6 +428,9 @@ def run(module):
         result["diff"] = [dict(before_header=spec["path"], after_header=spec["path"], before=_files.read_text(spec["path"]) or "",
                                after=spec["content"]) for spec in changed]
     if module.check_mode and changed:
+        if params["service"]:
+            started, done = _service(module, params["service"])
+            result.update(started=started, service_actions=done)
         return result  # the whole configuration can only be checked with the files in place
     previous = dict((spec["path"], _snapshot(spec["path"])) for spec in changed)
     try:
@@ -405,6 +458,9 @@ def run(module):
             raise DnsopsError("%s%s" % (exc, " (the files written were put back)" if changed else ""))
         raise DnsopsError("cannot write %s: %s" % (getattr(exc, "filename", ""), exc.strerror or exc))
     result.update(directory=config.directory, views=config.views, xfer_log=config.log_file("xfer-in") or "")
+    if params["service"]:
+        started, done = _service(module, params["service"])
+        result.update(started=started, service_actions=done, changed=result["changed"] or started)
     return result
 
 
@@ -430,6 +486,7 @@ def main():
             )),
             views=dict(type="bool", default=False),
             check_only=dict(type="bool", default=False),
+            service=dict(type="str", default=""),
         ),
         supports_check_mode=True,
     )

@@ -80,6 +80,21 @@ options:
     type: str
     default: auto
     choices: [auto, systemd, cron, none]
+  run_now:
+    description:
+      - After the agent, its configuration or its schedule changed, run it once at once and wait for it (bounded by
+        O(run_now_timeout)), so that its status and metrics tell the truth about a primary just added: with systemd
+        as C(systemctl start dnsops-tkey-renew.service), in the unit's sandbox; otherwise O(command) itself.
+      - A failed run is a warning (RV(run_now) says C(failed)), not a failure: the keys were proved by the play, and
+        the timer runs it again.
+    type: bool
+    default: false
+    version_added: 1.1.0
+  run_now_timeout:
+    description: Seconds O(run_now) waits for the agent's run.
+    type: int
+    default: 300
+    version_added: 1.1.0
   metrics_file:
     description:
       - With O(state=absent), a metrics file to remove besides the one the agent's configuration names (which is
@@ -117,6 +132,11 @@ scheduler:
   description: How the agent is run, V(systemd) or V(cron) (or V(none)).
   returned: success
   type: str
+run_now:
+  description: With O(run_now), V(ok) or V(failed) when the agent ran at once, V(none) when nothing changed (or in check mode).
+  returned: with O(run_now)
+  type: str
+  version_added: 1.1.0
 """
 
 import importlib
@@ -340,6 +360,26 @@ def _systemctl(module, *args):
     return out.strip()
 
 
+def _run_now(module, command, scheduler):
+    """Run the agent once, in its sandbox under systemd: 'ok' or 'failed' (a warning says why)."""
+    if scheduler == "systemd":
+        argv = ["systemctl", "start", "dnsops-tkey-renew.service"]
+        where = "journalctl -u dnsops-tkey-renew.service"
+    else:
+        argv = [command]
+        where = "%s --status" % command
+    timeout = module.params["run_now_timeout"]
+    try:
+        rc, out, err = module.run_command(["timeout", str(timeout)] + argv, expand_user_and_vars=False, handle_exceptions=False)
+    except OSError as exc:
+        rc, out, err = 127, "", str(exc)
+    if rc == 0:
+        return "ok"
+    reason = "timed out after %d s" % timeout if rc == 124 else "exit %d: %s" % (rc, " ".join((err or out).split())[-300:])
+    module.warn("the renewal agent's first run failed (%s); see %s; its timer runs it again" % (reason, where))
+    return "failed"
+
+
 def _timer_running(module):
     active = module.run_command(["systemctl", "is-active", "dnsops-tkey-renew.timer"], expand_user_and_vars=False, handle_exceptions=False)[1]
     enabled = module.run_command(["systemctl", "is-enabled", "dnsops-tkey-renew.timer"], expand_user_and_vars=False, handle_exceptions=False)[1]
@@ -446,6 +486,8 @@ def run(module):
                 _files.remove_anywhere(previous_metrics)
         changed = sorted(set(changed) | set(stale) | set(missing))
         result = dict(changed=bool(changed) or start_timer, files=changed, scheduler=scheduler)
+        if params["run_now"]:
+            result["run_now"] = _run_now(module, command, scheduler) if result["changed"] and not module.check_mode else "none"
     else:
         config = None
         text = _files.read_text(config_file)
@@ -488,6 +530,8 @@ def main():
             boot_delay=dict(type="int", default=60),
             scheduler=dict(type="str", default="auto", choices=["auto", "systemd", "cron", "none"]),
             metrics_file=dict(type="path"),
+            run_now=dict(type="bool", default=False),
+            run_now_timeout=dict(type="int", default=300),
         ),
         required_if=[("state", "present", ["config"])],
         supports_check_mode=True,

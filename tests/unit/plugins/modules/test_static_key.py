@@ -105,3 +105,51 @@ def test_replace_due_false_reports_a_due_key_without_predicting_or_making_a_new_
     assert len(os.listdir(args["directory"])) == 1
     due = run_module(static_key, dict(args, lifetime="30d", renew_before="7d"), check=True)
     assert due["rotated"] and len(due["static_keys"]) == 2
+
+
+def _batch(tmp_path, **extra):
+    return dict(suffix="ns1.xfr", secondaries=[dict(dict(name=name, directory=str(tmp_path / ("xfr-" + name))), **extra.get(name, {}))
+                                               for name in ("sec1", "sec2", "sec3")])
+
+
+def test_every_secondary_in_one_call(run_module, tmp_path):
+    """One call keeps each secondary's keys as one call per secondary did; a second run changes nothing."""
+    args = _batch(tmp_path)
+    check = run_module(static_key, args, check=True, diff=True)
+    assert check.changed and [one["rotated"] for one in check["secondaries"]] == [True] * 3
+    assert sorted(check["diff"]["after"]) == ["sec1", "sec2", "sec3"] and not os.listdir(str(tmp_path))
+    first = run_module(static_key, args)
+    assert [one["secondary"] for one in first["secondaries"]] == ["sec1", "sec2", "sec3"]
+    secrets = [read_key_file(one["current_file"]).secret for one in first["secondaries"]]
+    assert len(set(secrets)) == 3 and not any(secret in first.text for secret in secrets)
+    assert all(one["current"].startswith(one["secondary"] + "-") for one in first["secondaries"])
+    again = run_module(static_key, args, diff=True)
+    assert not again.changed and again["diff"] == dict(before={}, after={})
+    assert [one["current"] for one in again["secondaries"]] == [one["current"] for one in first["secondaries"]]
+    time.sleep(1.1)  # key names carry the second they were made
+    rotated = run_module(static_key, _batch(tmp_path, sec2=dict(rotate=True)), diff=True)
+    assert [one["rotated"] for one in rotated["secondaries"]] == [False, True, False]
+    assert list(rotated["diff"]["after"]) == ["sec2"] and len(rotated["secondaries"][1]["static_keys"]) == 2
+    kept = rotated["secondaries"][1]["current"]
+    retired = run_module(static_key, _batch(tmp_path, sec2=dict(keep=kept)))
+    assert retired["secondaries"][1]["retired"] == [first["secondaries"][1]["current"]]
+    assert [key["name"] for key in retired["secondaries"][1]["static_keys"]] == [kept]
+
+
+def test_return_secrets_gives_each_secondary_its_newest_key(run_module, tmp_path):
+    args = dict(_batch(tmp_path), return_secrets=True)
+    run_module(static_key, args).assert_clean_failure("set no_log: true on the task")
+    assert not os.listdir(str(tmp_path))
+    predicted = run_module(static_key, dict(args, _ansible_no_log=True), check=True)
+    assert not any("current_secret" in one for one in predicted["secondaries"])
+    first = run_module(static_key, dict(args, _ansible_no_log=True))
+    again = run_module(static_key, dict(args, _ansible_no_log=True))
+    for made, kept in zip(first["secondaries"], again["secondaries"]):
+        assert made["current_secret"] == kept["current_secret"] == read_key_file(made["current_file"]).secret
+
+
+def test_a_secondary_listed_twice_changes_nothing(run_module, tmp_path):
+    args = _batch(tmp_path)
+    args["secondaries"].append(dict(args["secondaries"][0]))
+    run_module(static_key, args).assert_clean_failure("lists a secondary or a directory twice")
+    assert not os.listdir(str(tmp_path))

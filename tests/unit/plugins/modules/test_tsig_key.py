@@ -126,3 +126,60 @@ def test_a_new_secret_keeps_the_file_readable_by_named(run_module, path):
     assert os.stat(path).st_gid == bind
     assert run_module(tsig_key, dict(name="tkeyinit", path=path, regenerate=True)).changed
     assert os.stat(path).st_gid == bind and _mode(path) == "0o640"
+
+
+def _keys(tmp_path, **secrets):
+    return [dict(dict(name=name, path=str(tmp_path / "keys" / (name + ".key"))), **({"secret": secrets[name]} if name in secrets else {}))
+            for name in ("rndc-key", "tkeyinit-sec1", "tkeyinit-sec2")]
+
+
+def test_keys_and_directories_in_one_call(run_module, tmp_path):
+    """One call makes the directory and every key; check mode predicts it and changes nothing; a second run keeps all."""
+    keys = _keys(tmp_path, **{"tkeyinit-sec2": GIVEN})
+    args = dict(keys=keys, directories=[dict(path=str(tmp_path / "keys"), group="bind", mode="0750")])
+    check = run_module(tsig_key, args, check=True, diff=True)
+    assert check.changed and not os.path.exists(str(tmp_path / "keys"))
+    assert sorted(check["diff"]["after"]) == sorted([key["path"] for key in keys] + ["directories"])
+    real = run_module(tsig_key, args)
+    assert real.changed and [key["changed"] for key in real["keys"]] == [True, True, True]
+    assert _mode(str(tmp_path / "keys")) == "0o750" and read_key_file(keys[2]["path"]).secret == GIVEN
+    made = [read_key_file(key["path"]).secret for key in keys]
+    assert len(set(made)) == 3 and not any(secret in real.text for secret in made)
+    again = run_module(tsig_key, args, diff=True)
+    assert not again.changed and again["diff"] == dict(before={}, after={})
+    assert [read_key_file(key["path"]).secret for key in keys] == made
+    os.chmod(str(tmp_path / "keys"), 0o755)
+    drift = run_module(tsig_key, args, check=True, diff=True)
+    assert drift.changed and drift["diff"]["after"]["directories"][str(tmp_path / "keys")]["mode"] == "0750"
+    assert run_module(tsig_key, args).changed and _mode(str(tmp_path / "keys")) == "0o750"
+
+
+def test_return_secrets_needs_no_log_and_returns_what_the_files_hold(run_module, tmp_path):
+    keys = _keys(tmp_path)
+    args = dict(keys=keys, directories=[dict(path=str(tmp_path / "keys"))], return_secrets=True)
+    run_module(tsig_key, args).assert_clean_failure("set no_log: true on the task")
+    assert not os.path.exists(str(tmp_path / "keys"))
+    predicted = run_module(tsig_key, dict(args, _ansible_no_log=True), check=True)
+    assert predicted.changed and predicted["secrets"] == {}
+    real = run_module(tsig_key, dict(args, _ansible_no_log=True))
+    assert real["secrets"] == dict((key["name"], read_key_file(key["path"]).secret) for key in keys)
+    again = run_module(tsig_key, dict(args, _ansible_no_log=True), check=True)
+    assert not again.changed and again["secrets"] == real["secrets"]
+
+
+@pytest.mark.parametrize("change,fragment", [
+    (lambda keys: keys.append(dict(keys[0])), "lists a key name or a path twice"),
+    (lambda keys: keys[2].update(name="bad name!"), "keys[2].name 'bad name!' may hold only"),
+    (lambda keys: keys[1].update(secret="###"), "not valid base64"),
+])
+def test_a_bad_entry_in_keys_changes_nothing(run_module, tmp_path, change, fragment):
+    keys = _keys(tmp_path)
+    change(keys)
+    run_module(tsig_key, dict(keys=keys, directories=[dict(path=str(tmp_path / "keys"))])).assert_clean_failure(fragment)
+    assert not os.path.exists(str(tmp_path / "keys"))
+
+
+def test_a_file_in_place_of_a_directory_is_refused(run_module, tmp_path):
+    (tmp_path / "keys").write_text("")
+    run_module(tsig_key, dict(keys=_keys(tmp_path)[:1], directories=[dict(path=str(tmp_path / "keys"))])).assert_clean_failure(
+        "exists and is not a directory")
