@@ -276,7 +276,7 @@ def _service(module, name):
             if rc != 0:
                 raise DnsopsError("%s failed (exit %d): %s; see journalctl -u %s, or named's log"
                                   % (" ".join(argv), rc, " ".join((err or out).split())[:300], name))
-    return bool(commands), [" ".join(argv[1:]) if argv[0] == "systemctl" else argv[2] for argv in commands]
+    return bool(commands), [" ".join(argv[1:]) if argv[0] == "systemctl" else "%s %s" % (argv[2], argv[1]) for argv in commands]
 
 
 def _check_content(module, spec):

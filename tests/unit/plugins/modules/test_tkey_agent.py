@@ -414,3 +414,36 @@ def test_the_library_comes_from_a_zip_as_in_ansiballz(tmp_path):
     assert proc.returncode == 0, proc.stderr
     files = json.loads(proc.stdout)
     assert dict((os.path.basename(path), text.encode("utf-8")) for path, text in files.items()) == _shipped_library()
+
+
+@pytest.fixture
+def commands(monkeypatch):
+    """Every command the module runs through run_command, answered by RC (no command runs)."""
+    from ansible.module_utils import basic  # pylint: disable=import-outside-toplevel
+
+    seen = dict(argv=[], rc=0)
+
+    def run_command(_module, argv, **_kwargs):
+        seen["argv"].append(list(argv))
+        return seen["rc"], "", "boom" if seen["rc"] else ""
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
+    return seen
+
+
+def test_run_now_starts_the_sandboxed_service_once_after_a_change(run_module, host, commands):
+    args = dict(host["args"], scheduler="systemd", run_now=True)
+    assert run_module(tkey_agent, args, check=True)["run_now"] == "none" and commands["argv"] == []
+    first = run_module(tkey_agent, args)
+    assert first["run_now"] == "ok"
+    assert commands["argv"] == [["timeout", "300", "systemctl", "start", "dnsops-tkey-renew.service"]]
+    again = run_module(tkey_agent, args)
+    assert not again.changed and again["run_now"] == "none" and len(commands["argv"]) == 1
+
+
+def test_a_failed_first_run_is_a_warning(run_module, host, commands):
+    commands["rc"] = 1
+    out = run_module(tkey_agent, dict(host["args"], scheduler="cron", run_now=True, run_now_timeout=30))
+    assert not out.failed and out["run_now"] == "failed"
+    assert commands["argv"] == [["timeout", "30", host["args"]["command"]]]
+    assert "the renewal agent's first run failed (exit 1: boom)" in out.text  # a warning (its form differs across ansible-core)
