@@ -17,7 +17,7 @@ description:
     the fragments as O(require) says, every file written is put back as it was and the module fails with the exact
     lines to add to the operator's configuration. named is not reloaded here; the roles do that afterwards.
   - With O(service), named (the unit O(service) names) is then started if it is not running, and enabled at boot, as
-    M(ansible.builtin.service) with C(state=started enabled=true) would: the roles' full mode, in the same call.
+    M(ansible.builtin.service) with C(state=started enabled=true) would (the roles' full mode, in the same call).
   - Before anything is written, the operator's configuration is read as it is (includes followed where the files
     exist) - if it does not include a fragment where O(files[].include) says, or a zone lacks what O(require) says, or
     it uses views, the module fails naming the exact lines to add, and nothing changes. O(check_only) stops there
@@ -124,7 +124,7 @@ options:
     description:
       - The service of named (V(named) on Debian); when given, named is started if it is not running and enabled at
         boot after the files were written and checked (with systemd; without it, the init script starts it). Empty
-        leaves named alone (the roles' include mode: named is the operator's).
+        leaves named alone (the roles' include mode, where named is the operator's).
     type: str
     default: ""
     version_added: 1.1.0

@@ -184,8 +184,8 @@ current_secret:
   version_added: 1.1.0
 secondaries:
   description:
-    - With O(secondaries), one result per secondary, in order: RV(static_keys), RV(current), RV(current_file),
-      RV(rotated), RV(retired), RV(current_secret) as above, with C(secondary) (its name) and C(changed).
+    - With O(secondaries), one result per secondary, in order, each with RV(static_keys), RV(current),
+      RV(current_file), RV(rotated), RV(retired), RV(current_secret) as above, C(secondary) (its name) and C(changed).
     - The top-level RV(static_keys), RV(current) and the others are not returned then.
   returned: with O(secondaries)
   type: list

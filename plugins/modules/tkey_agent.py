@@ -83,9 +83,9 @@ options:
   run_now:
     description:
       - After the agent, its configuration or its schedule changed, run it once at once and wait for it (bounded by
-        O(run_now_timeout)), so that its status and metrics tell the truth about a primary just added: with systemd
+        O(run_now_timeout)), so that its status and metrics tell the truth about a primary just added; with systemd
         as C(systemctl start dnsops-tkey-renew.service), in the unit's sandbox; otherwise O(command) itself.
-      - A failed run is a warning (RV(run_now) says C(failed)), not a failure: the keys were proved by the play, and
+      - A failed run is a warning (RV(run_now) says C(failed)), not a failure; the keys were proved by the play, and
         the timer runs it again.
     type: bool
     default: false

@@ -17,7 +17,7 @@ description:
     O(secret) is given, only if it holds that secret). The secret is never returned or shown in a diff.
   - The file is written atomically; by default it is mode C(0640) and, when the group exists, group C(bind).
   - With O(keys), one call keeps many key files (a primary's initial keys for all its secondaries, a secondary's
-    initial keys with all its primaries, the rndc key), and O(directories) makes the directories they go in first:
+    initial keys with all its primaries, the rndc key), and O(directories) makes the directories they go in first;
     the cost of a run stays one call whatever the number of keys.
 author:
   - dnsops.tkey maintainers (@dnsops)
