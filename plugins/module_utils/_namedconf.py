@@ -15,6 +15,7 @@ The printed configuration holds key secrets: nothing here returns or quotes a ke
 from __future__ import annotations
 
 import glob
+import os
 import re
 
 from ansible_collections.dnsops.tkey.plugins.module_utils import _files
@@ -165,27 +166,45 @@ class Config(object):
         return None
 
 
+class _Unbounded(DnsopsError):
+    """A configuration that cannot be read within bounds (an include loop, too much in all): never skipped."""
+
+
 class Tree(Config):
     """An operator's configuration read from its files as they are (includes followed where the files exist),
     before dnsops.tkey's fragments exist: which files it includes, at the top level and inside options { }."""
 
     MAX_DEPTH = 20
     CONF_LIMIT = 256 << 20  # a hosting provider's zone list of a million zones
+    TOTAL_LIMIT = 1 << 30  # all files read, however often: a glob that includes its own directory multiplies reads
 
     def __init__(self, path, skip=()):
         """SKIP: files whose includes are recorded but whose content is not read (dnsops.tkey's own fragments): what is
         left is the operator's own configuration."""
         self.included_top, self.included_in_options = set(), set()
         self.skip = set(skip)
+        self._reading, self._total = [], 0
         self.statements = self._read(path, 0, inside_options=False)
 
     def _read(self, path, depth, inside_options):
         if depth > self.MAX_DEPTH:
-            raise DnsopsError("%s: includes nested more than %d deep" % (path, self.MAX_DEPTH))
+            raise _Unbounded("%s: includes nested more than %d deep" % (path, self.MAX_DEPTH))
+        real = os.path.realpath(path)
+        if real in self._reading:
+            raise _Unbounded("an include loop (%s -> %s): named cannot load it either; remove the include that closes it"
+                             % (" -> ".join(self._reading[self._reading.index(real):]), path))
         text = _files.read_text(path, self.CONF_LIMIT, follow=True)  # the operator's files may be links; regular files, bounded
         if text is None:
             raise DnsopsError("cannot read %s: No such file or directory" % path)
-        return self._expand(parse(text), depth, inside_options)
+        self._total += len(text)
+        if self._total > self.TOTAL_LIMIT:
+            raise _Unbounded("the configuration %s includes is more than %d MiB in all; is a file included many times?"
+                             % (self._reading[0] if self._reading else path, self.TOTAL_LIMIT >> 20))
+        self._reading.append(real)
+        try:
+            return self._expand(parse(text), depth, inside_options)
+        finally:
+            self._reading.pop()
 
     def _expand(self, statements, depth, inside_options):
         out = []
@@ -200,6 +219,8 @@ class Tree(Config):
                         continue
                     try:
                         out.extend(self._read(path, depth + 1, inside_options))
+                    except _Unbounded:
+                        raise
                     except DnsopsError:
                         pass  # not there yet (a dnsops.tkey fragment before the first run), or not readable
                 continue

@@ -307,8 +307,13 @@ def ip_filter(config):
             parsed = None
         if parsed is None or getattr(parsed, "scope_id", None):
             return NO_IP_FILTER % _unit_text(str(address))
-        if not parsed.is_loopback and str(parsed) not in allowed:
-            allowed.append(str(parsed))
+        if parsed.is_loopback:
+            continue
+        forms = [parsed.compressed]
+        if parsed.version == 6 and parsed.ipv4_mapped is not None:
+            # an IPv4-mapped address is reached by IPv4 packets, which the filter sees with the IPv4 address
+            forms = [str(parsed.ipv4_mapped), "::ffff:%s" % parsed.ipv4_mapped]
+        allowed.extend(form for form in forms if form not in allowed)
     return IP_FILTER % " ".join(allowed)
 
 

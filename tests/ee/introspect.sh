@@ -26,15 +26,15 @@ if [ "$("$builder_venv/bin/ansible-builder" --version 2>/dev/null || true)" != "
     echo "--- ansible-builder $builder_version into $builder_venv"
     rm -rf "$builder_venv"
     /usr/bin/python3 -m venv "$builder_venv"
-    "$builder_venv/bin/pip" install -q --disable-pip-version-check "ansible-builder==$builder_version"
+    timeout 900 "$builder_venv/bin/pip" install -q --disable-pip-version-check "ansible-builder==$builder_version"
 fi
 
 rm -rf "$out/dist" "$out/collections" "$out/requirements.txt" "$out/bindep.txt" "$out/introspect.yml" "$out/create"
 mkdir -p "$out/dist" "$out/collections"
 echo "--- build and install the collection alone into $out/collections"
-"$venv/bin/ansible-galaxy" collection build --output-path "$out/dist" "$root" >/dev/null
+timeout 300 "$venv/bin/ansible-galaxy" collection build --output-path "$out/dist" "$root" >/dev/null
 tarball="$(ls "$out"/dist/dnsops-tkey-*.tar.gz)"
-ANSIBLE_COLLECTIONS_PATH="$out/collections" "$venv/bin/ansible-galaxy" collection install --offline --force \
+ANSIBLE_COLLECTIONS_PATH="$out/collections" timeout 300 "$venv/bin/ansible-galaxy" collection install --offline --force \
     -p "$out/collections" "$tarball" >/dev/null
 for file in meta/execution-environment.yml requirements.txt bindep.txt; do
     if [ ! -f "$out/collections/ansible_collections/dnsops/tkey/$file" ]; then
@@ -45,7 +45,7 @@ done
 
 echo "--- ansible-builder introspect --sanitize $out/collections"
 # --sanitize is accepted and hidden since ansible-builder 3.0, where the output is always sanitized.
-"$builder_venv/bin/ansible-builder" introspect --sanitize --write-pip "$out/requirements.txt" \
+timeout 300 "$builder_venv/bin/ansible-builder" introspect --sanitize --write-pip "$out/requirements.txt" \
     --write-bindep "$out/bindep.txt" "$out/collections" > "$out/introspect.yml"
 cat "$out/introspect.yml"
 if [ "$check" = 0 ]; then
@@ -126,7 +126,7 @@ print("ok: %s (bindep: %s)" % (", ".join("%s>=%s" % item for item in sorted(decl
 PY
 
 echo "--- ansible-builder create -f docs/execution-environment/execution-environment.yml"
-"$builder_venv/bin/ansible-builder" create -f "$root/docs/execution-environment/execution-environment.yml" \
+timeout 300 "$builder_venv/bin/ansible-builder" create -f "$root/docs/execution-environment/execution-environment.yml" \
     -c "$out/create" >/dev/null
 grep -q '^ARG EE_BASE_IMAGE=' "$out/create/Containerfile"
 echo "ok: the example EE definition is valid (build context in $out/create)"

@@ -35,22 +35,22 @@ echo "--- a fresh venv with $core only"
 rm -rf "$venv" "$collections" "$out/introspect"
 mkdir -p "$out"
 /usr/bin/python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check "$core"
+timeout 600 "$venv/bin/pip" install -q --disable-pip-version-check "$core"
 if "$venv/bin/python" -c 'import dns' 2>/dev/null; then
     echo "FAIL: dnspython is importable in the fresh venv before the EE requirements are installed" >&2
     exit 1
 fi
 
 echo "--- what ansible-builder finds in the built collection"
-VENV="$venv" "$root/tests/ee/introspect.sh" --no-check "$out/introspect"
+VENV="$venv" timeout 900 "$root/tests/ee/introspect.sh" --no-check "$out/introspect"
 if [ -s "$out/introspect/requirements.txt" ]; then
-    "$venv/bin/pip" install -q --disable-pip-version-check -r "$out/introspect/requirements.txt"
+    timeout 600 "$venv/bin/pip" install -q --disable-pip-version-check -r "$out/introspect/requirements.txt"
 fi
 echo "--- the venv: $("$venv/bin/pip" freeze --disable-pip-version-check | tr '\n' ' ')"
 
 echo "--- collections: dnsops.tkey from the tarball, containers.podman"
 tarball="$(ls "$out"/introspect/dist/dnsops-tkey-*.tar.gz)"
-ANSIBLE_COLLECTIONS_PATH="$collections" "$venv/bin/ansible-galaxy" collection install --offline \
+ANSIBLE_COLLECTIONS_PATH="$collections" timeout 300 "$venv/bin/ansible-galaxy" collection install --offline \
     -p "$collections" "$tarball" >/dev/null
 mkdir -p "$collections/ansible_collections/containers"
 cp -a "$podman_collection" "$collections/ansible_collections/containers/"
@@ -71,7 +71,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 echo "--- lab up ($TKEY_LAB_NETNS, ${TKEY_LAB_PREFIX}*)"
-"$root/lab/lab.sh" up
+timeout 600 "$root/lab/lab.sh" up
 
 # Only the fresh venv and the system's directories (podman, ip); nothing of the environment's Ansible settings.
 ee() {
@@ -83,13 +83,13 @@ if [ "$(ee sh -c 'command -v ansible-playbook')" != "$venv/bin/ansible-playbook"
     echo "FAIL: ansible-playbook does not come from $venv" >&2
     exit 1
 fi
-ee ansible-galaxy collection list > "$out/collections.txt" 2>&1
+ee timeout 120 ansible-galaxy collection list > "$out/collections.txt" 2>&1
 cat "$out/collections.txt"
 
 echo "--- dnsops.tkey.site"
 site_start=$SECONDS
 rc=0
-(cd "$out" && ee ansible-playbook -v -i "$inventory" dnsops.tkey.site) > "$out/site.log" 2>&1 || rc=$?
+(cd "$out" && ee timeout 1200 ansible-playbook -v -i "$inventory" dnsops.tkey.site) > "$out/site.log" 2>&1 || rc=$?
 echo "site.yml: rc=$rc in $((SECONDS - site_start)) s; log $out/site.log"
 sed -n '/^PLAY RECAP/,$p' "$out/site.log"
 problems=()
@@ -105,7 +105,7 @@ fi
 
 echo "--- dnsops.tkey.status"
 rc=0
-(cd "$out" && ee ansible-playbook -i "$inventory" dnsops.tkey.status -e "tkey_status_file=$out/status.txt") \
+(cd "$out" && ee timeout 600 ansible-playbook -i "$inventory" dnsops.tkey.status -e "tkey_status_file=$out/status.txt") \
     > "$out/status.log" 2>&1 || rc=$?
 [ "$rc" = 0 ] || problems+=("status.yml exited with $rc (log $out/status.log)")
 if [ -f "$out/status.txt" ]; then

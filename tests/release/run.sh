@@ -115,12 +115,12 @@ mkdir -p "$out/tmp"
 if ! cmp -s "$requirements" "$tools/.requirements"; then
     echo "--- the tools' venv $tools from $requirements"
     [ -x "$tools/bin/python" ] || /usr/bin/python3 -m venv "$tools"
-    "$tools/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+    timeout 900 "$tools/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
     cp "$requirements" "$tools/.requirements"
 fi
 if [[ " ${selected[*]} " == *" importer "* || " ${selected[*]} " == *" docs "* ]]; then
     rm -rf "$out/dist"
-    (cd "$root" && "$venv/bin/ansible-galaxy" collection build --output-path "$out/dist" > /dev/null)
+    (cd "$root" && timeout 300 "$venv/bin/ansible-galaxy" collection build --output-path "$out/dist" > /dev/null)
     echo "--- built $(cd "$out/dist" && echo dnsops-tkey-*.tar.gz) ($((SECONDS - started)) s with the venv)"
 fi
 
@@ -130,7 +130,7 @@ summary=()
 for gate in "${selected[@]}"; do
     echo "--- $gate"
     begin=$SECONDS
-    if bash "$0" gate "$gate" 2>&1; then
+    if timeout 900 bash "$0" gate "$gate" 2>&1; then  # each gate bounded (the importer runs ansible-test inside)
         passed=$((passed + 1))
         summary+=("$gate: passed ($((SECONDS - begin)) s)")
     else

@@ -138,3 +138,29 @@ def test_a_glob_include_is_followed_as_bind_does(tmp_path):
     assert str(zones / "b.conf") in tree.included_top
     skipped = Tree(str(conf), skip=[str(zones / "b.conf")])
     assert skipped.zone("a.test") is not None and skipped.zone("b.test") is None
+
+
+def test_an_include_loop_and_a_self_including_glob_are_refused_in_bounds(tmp_path, monkeypatch):
+    """A file that includes itself (directly, or through a glob over its own directory) was read again at each level,
+    a glob's files multiplying the reads up to the depth limit; now the loop is named, and all reads have one budget."""
+    from ansible_collections.dnsops.tkey.plugins.module_utils._errors import DnsopsError  # pylint: disable=import-outside-toplevel
+    from ansible_collections.dnsops.tkey.plugins.module_utils._namedconf import Tree  # pylint: disable=import-outside-toplevel
+
+    conf = tmp_path / "named.conf"
+    conf.write_text('include "%s/ops.conf";\n' % tmp_path)
+    (tmp_path / "ops.conf").write_text('include "%s";\n' % conf)
+    with pytest.raises(DnsopsError, match=r"^an include loop \(\S*named.conf -> \S*ops.conf -> \S*named.conf\)"):
+        Tree(str(conf))
+    loop = tmp_path / "d"
+    loop.mkdir()
+    for name in "abc":
+        (loop / (name + ".conf")).write_text('include "%s/*.conf";\nzone "%s.test" { type primary; file "x"; };\n' % (loop, name))
+    conf.write_text('include "%s/*.conf";\n' % loop)
+    with pytest.raises(DnsopsError, match="an include loop"):
+        Tree(str(conf))
+    monkeypatch.setattr(Tree, "TOTAL_LIMIT", 200)  # three files of about 80 bytes: the third is over
+    conf.write_text('include "%s/a.conf";\ninclude "%s/b.conf";\ninclude "%s/c.conf";\n' % (loop, loop, loop))
+    for name in "abc":
+        (loop / (name + ".conf")).write_text('zone "%s.test" { type primary; file "x"; allow-transfer { none; }; };\n' % name * 1)
+    with pytest.raises(DnsopsError, match="more than 0 MiB in all"):
+        Tree(str(conf))

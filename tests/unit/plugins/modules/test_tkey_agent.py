@@ -248,6 +248,9 @@ def test_the_metrics_directory_is_made_readable_for_node_exporter(run_module, ho
 @pytest.mark.parametrize("address,allowed", [
     ("192.0.2.1", "IPAddressAllow=localhost 192.0.2.1"),
     ("127.0.10.1", "IPAddressAllow=localhost"),  # loopback, all of 127.0.0.0/8
+    ("2001:db8:0::53", "IPAddressAllow=localhost 2001:db8::53"),
+    # IPv4-mapped: the packets are IPv4 ones; written as RFC 5952 says on every Python (3.11 writes ::ffff:c000:201)
+    ("::ffff:192.0.2.1", "IPAddressAllow=localhost 192.0.2.1 ::ffff:192.0.2.1"),
     ("ns1.example.test", None),  # resolved at each run: no address to allow beforehand
     ("fe80::1%eth0", None),
 ])
