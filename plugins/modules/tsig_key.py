@@ -180,6 +180,13 @@ keys:
   type: list
   elements: dict
   sample: [{"name": "tkeyinit-sec1", "path": "/etc/bind/tkey/tkeyinit-sec1.key", "algorithm": "hmac-sha256", "changed": false}]
+changed_paths:
+  description: The directories and key files that changed (or would, in check mode); never a secret.
+  returned: success
+  type: list
+  elements: str
+  version_added: 1.1.0
+  sample: [/etc/bind/tkey, /etc/bind/tkey/tkeyinit-sec2.key]
 secrets:
   description:
     - "The secret of each key kept, by key name: only with O(return_secrets), and never for a key that check mode only
@@ -332,8 +339,8 @@ def run(module):
     secrets = {}
     if params["keys"] is None:
         spec = dict((option, params[option]) for option in ("name", "path", "algorithm", "secret", "regenerate", "state"))
-        changed, key_diff, secret = _ensure(module, spec)
-        result.update(changed=result["changed"] or changed, name=spec["name"], algorithm=spec["algorithm"], path=spec["path"])
+        key_changed, key_diff, secret = _ensure(module, spec)
+        result.update(changed=result["changed"] or key_changed, name=spec["name"], algorithm=spec["algorithm"], path=spec["path"])
         diff["before"].update(key_diff["before"])
         diff["after"].update(key_diff["after"])
         if secret is not None:
@@ -349,6 +356,10 @@ def run(module):
                 diff["before"][entry["path"]], diff["after"][entry["path"]] = key_diff["before"], key_diff["after"]
             if secret is not None:
                 secrets[entry["name"]] = secret
+    result["changed_paths"] = sorted(set(diff["after"].get("directories", {})) | set(
+        entry["path"] for entry in result.get("keys", []) if entry["changed"]))
+    if params["keys"] is None and key_changed:
+        result["changed_paths"].append(params["path"])
     if params["return_secrets"]:
         result["secrets"] = secrets
     if module._diff:

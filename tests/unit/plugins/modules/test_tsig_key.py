@@ -183,3 +183,16 @@ def test_a_file_in_place_of_a_directory_is_refused(run_module, tmp_path):
     (tmp_path / "keys").write_text("")
     run_module(tsig_key, dict(keys=_keys(tmp_path)[:1], directories=[dict(path=str(tmp_path / "keys"))])).assert_clean_failure(
         "exists and is not a directory")
+
+
+def test_changed_paths_name_what_changed_and_never_a_secret(run_module, tmp_path):
+    keys = _keys(tmp_path, **{"tkeyinit-sec1": GIVEN})
+    args = dict(keys=keys, directories=[dict(path=str(tmp_path / "keys"))])
+    assert run_module(tsig_key, args, check=True)["changed_paths"] == sorted([str(tmp_path / "keys")] + [key["path"] for key in keys])
+    run_module(tsig_key, args)
+    assert run_module(tsig_key, args)["changed_paths"] == []
+    keys[1]["secret"] = OTHER
+    out = run_module(tsig_key, args)
+    assert out["changed_paths"] == [keys[1]["path"]] and OTHER not in out.text and GIVEN not in out.text
+    single = run_module(tsig_key, dict(name="k", path=str(tmp_path / "keys" / "k.key"), directories=[dict(path=str(tmp_path / "keys"))]))
+    assert single["changed_paths"] == [str(tmp_path / "keys" / "k.key")]
