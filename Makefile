@@ -21,12 +21,12 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export PATH := $(VENV)/bin:$(PATH)
 
 .PHONY: help deps test unit galaxy release readme ee-introspect test-ee test-mitogen test-matrix sanity lint integration molecule \
-	bench bench-scale bench-agent bench-site demo lab-down image image-trixie clean
+	bench bench-scale bench-agent bench-site bench-fleet demo lab-down image image-trixie clean
 
 help:
 	@echo "make demo | make lab-down | make test | make unit | make integration | make sanity | make lint | make molecule"
 	@echo "make release | make readme | make ee-introspect | make test-ee | make test-mitogen | make test-matrix"
-	@echo "make bench | make bench-scale | make bench-agent | make bench-site"
+	@echo "make bench | make bench-scale | make bench-agent | make bench-site | make bench-fleet"
 
 deps: .build/apt.stamp $(VENV)/.stamp .build/collections/ansible_collections/dnsops/tkey
 
@@ -99,6 +99,11 @@ bench-agent: deps
 # The cost of doing nothing: site.yml's idempotent run against its first run on a fresh lab.
 bench-site: deps $(PODMAN_COLLECTION) image
 	bench/site_cost.sh
+
+# A fleet: site.yml at 2, 6 and 12 secondaries (FLEET_SIZES), first and idempotent runs at forks 5 and 20, a ping
+# playbook as the floor, and the idempotent run under Mitogen; wall time, tasks, module calls and round trips per host.
+bench-fleet: deps $(PODMAN_COLLECTION) image
+	bench/fleet.sh
 
 # The collection builds and installs offline, and its modules' documentation renders.
 galaxy: deps
