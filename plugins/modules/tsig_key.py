@@ -65,7 +65,7 @@ options:
     description:
       - Several key files in one call, each kept as O(name), O(path), O(algorithm) and O(secret) keep one (the file
         options O(mode), O(owner), O(group) apply to each). O(regenerate) and O(state) do not apply.
-      - A name or a path listed twice is refused.
+      - A path listed twice is refused (one key name in several files is fine).
     type: list
     elements: dict
     suboptions:
@@ -323,10 +323,10 @@ def run(module):
         if _octal_mode(entry["mode"]) is None:
             raise OptionError("directories[%d].mode %r is not an octal mode; give one such as '0750'" % (index, entry["mode"]))
     if params["keys"] is not None:
-        names = [entry["name"].lower() for entry in params["keys"]]
-        paths = [entry["path"] for entry in params["keys"]]
-        if len(set(names)) != len(names) or len(set(paths)) != len(paths):
-            raise OptionError("keys lists a key name or a path twice; give each key once")
+        paths = [os.path.normpath(entry["path"]) for entry in params["keys"]]
+        if len(set(paths)) != len(paths):  # one name in several files is fine: a secondary's initial key with each primary
+            raise OptionError("keys lists the path %s twice; give each key file once"
+                              % next(path for path in paths if paths.count(path) > 1))
     for index, entry in enumerate(params["keys"] or ()):
         name, path = _check(entry, "keys[%d]." % index)
         _existing_key(module, path, name, hide=not params["return_secrets"], replace=entry["replace"])

@@ -168,13 +168,14 @@ def test_return_secrets_needs_no_log_and_returns_what_the_files_hold(run_module,
 
 
 @pytest.mark.parametrize("change,fragment", [
-    (lambda keys: keys.append(dict(keys[0])), "lists a key name or a path twice"),
+    (lambda keys: keys.append(dict(keys[0])), "lists the path %s twice"),
     (lambda keys: keys[2].update(name="bad name!"), "keys[2].name 'bad name!' may hold only"),
     (lambda keys: keys[1].update(secret="###"), "not valid base64"),
 ])
 def test_a_bad_entry_in_keys_changes_nothing(run_module, tmp_path, change, fragment):
     keys = _keys(tmp_path)
     change(keys)
+    fragment = fragment.replace("%s", keys[0]["path"]) if "%s" in fragment else fragment
     run_module(tsig_key, dict(keys=keys, directories=[dict(path=str(tmp_path / "keys"))])).assert_clean_failure(fragment)
     assert not os.path.exists(str(tmp_path / "keys"))
 
@@ -196,3 +197,12 @@ def test_changed_paths_name_what_changed_and_never_a_secret(run_module, tmp_path
     assert out["changed_paths"] == [keys[1]["path"]] and OTHER not in out.text and GIVEN not in out.text
     single = run_module(tsig_key, dict(name="k", path=str(tmp_path / "keys" / "k.key"), directories=[dict(path=str(tmp_path / "keys"))]))
     assert single["changed_paths"] == [str(tmp_path / "keys" / "k.key")]
+
+
+def test_one_key_name_in_two_files(run_module, tmp_path):
+    """A secondary's initial key has the same name with each of its primaries, in one file per primary."""
+    keys = [dict(name="tkeyinit-sec1", path=str(tmp_path / ("tkeyinit-%s.key" % primary)), secret=secret)
+            for primary, secret in (("p1", GIVEN), ("p2", OTHER))]
+    assert run_module(tsig_key, dict(keys=keys)).changed
+    assert [read_key_file(key["path"]).secret for key in keys] == [GIVEN, OTHER]
+    assert not run_module(tsig_key, dict(keys=keys)).changed
