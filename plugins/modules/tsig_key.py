@@ -174,7 +174,7 @@ path:
   returned: with O(name)
   type: str
   sample: /etc/bind/tkeyinit-sec1.key
-keys:
+key_files:
   description: Each key of O(keys), in order, and whether its file changed (or would, in check mode).
   returned: with O(keys)
   type: list
@@ -346,18 +346,18 @@ def run(module):
         if secret is not None:
             secrets[spec["name"]] = secret
     else:
-        result["keys"] = []
+        result["key_files"] = []
         for index, entry in enumerate(params["keys"]):
             spec = dict(entry, regenerate=False, state="present")
             changed, key_diff, secret = _ensure(module, spec, "keys[%d]." % index)
             result["changed"] = result["changed"] or changed
-            result["keys"].append(dict(name=entry["name"], path=entry["path"], algorithm=entry["algorithm"], changed=changed))
+            result["key_files"].append(dict(name=entry["name"], path=entry["path"], algorithm=entry["algorithm"], changed=changed))
             if changed:
                 diff["before"][entry["path"]], diff["after"][entry["path"]] = key_diff["before"], key_diff["after"]
             if secret is not None:
                 secrets[entry["name"]] = secret
     result["changed_paths"] = sorted(set(diff["after"].get("directories", {})) | set(
-        entry["path"] for entry in result.get("keys", []) if entry["changed"]))
+        entry["path"] for entry in result.get("key_files", []) if entry["changed"]))
     if params["keys"] is None and key_changed:
         result["changed_paths"].append(params["path"])
     if params["return_secrets"]:

@@ -141,7 +141,7 @@ def test_keys_and_directories_in_one_call(run_module, tmp_path):
     assert check.changed and not os.path.exists(str(tmp_path / "keys"))
     assert sorted(check["diff"]["after"]) == sorted([key["path"] for key in keys] + ["directories"])
     real = run_module(tsig_key, args)
-    assert real.changed and [key["changed"] for key in real["keys"]] == [True, True, True]
+    assert real.changed and [key["changed"] for key in real["key_files"]] == [True, True, True]
     assert _mode(str(tmp_path / "keys")) == "0o750" and read_key_file(keys[2]["path"]).secret == GIVEN
     made = [read_key_file(key["path"]).secret for key in keys]
     assert len(set(made)) == 3 and not any(secret in real.text for secret in made)
